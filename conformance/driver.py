@@ -1,0 +1,464 @@
+"""Run a scenario on a Keras-like module through its public API and record what the callbacks see.
+
+Only public API is used: Sequential, Input, layers.Dense, optimizers.*, callbacks.Callback /
+LearningRateScheduler, utils.PyDataset (utils.Sequence where absent), compile/fit/evaluate/predict/test_on_batch,
+get_weights/set_weights. A third-party loop that looks like Keras can use `Session` as is; anything else writes an
+adapter whose `start()` returns its own object with the same `call()` method (see conformance.adapters).
+"""
+
+from __future__ import annotations
+
+import math
+import traceback
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+from conformance.scenario import (
+    ACTIVATIONS,
+    INPUT_DIM,
+    LOSSES,
+    OUTPUT_DIM,
+    Call,
+    RecorderSpec,
+    Scenario,
+    batch_size_of,
+    class_weights,
+    train_val_sizes,
+    val_batch_size,
+)
+
+INDEXED = ("epoch", "batch")
+
+
+class CallbackProbeError(RuntimeError):
+    """Raised by a recorder on purpose (the `raise` action): the call must let it through unchanged."""
+
+
+class HarnessError(RuntimeError):
+    """The suite's own recording code failed: reported as an adapter error, never blamed on the implementation."""
+
+
+@dataclass
+class Event:
+    """One hook call as a recorder saw it."""
+
+    hook: str
+    index: int | None
+    logs: dict[str, Any] | None
+    types: tuple[str, ...] = ()
+    seq: int = 0
+    depth: int = 0
+    params: dict[str, Any] | None = None
+    model_ok: bool = True
+    lr: float | str | None = None
+    stop_training: bool | None = None
+    arg_count: int = 2
+
+
+@dataclass
+class CallTrace:
+    """What one call did: every recorder's events, its return value or error, and probes for the checks."""
+
+    method: str
+    events: list[list[Event]]
+    error: dict[str, str] | None = None
+    history: dict[str, Any] | None = None
+    returned: Any = None
+    batch_values: dict[str, list[dict[str, float]]] = field(default_factory=dict)
+    harness_errors: list[str] = field(default_factory=list)
+
+
+def to_numpy(v: Any) -> np.ndarray:
+    """Any backend's tensor, variable or scalar as a numpy array."""
+    if isinstance(v, np.ndarray):
+        return v
+    if hasattr(v, "detach") and hasattr(v, "cpu"):
+        return v.detach().cpu().numpy()
+    if hasattr(v, "numpy") and callable(v.numpy):
+        return np.asarray(v.numpy())
+    if hasattr(v, "value") and not isinstance(v, (int, float, str)):
+        return to_numpy(v.value)
+    return np.asarray(v)
+
+
+def _snapshot(logs: Any) -> tuple[dict[str, Any] | None, tuple[str, ...]]:
+    """A copy of `logs` with numbers as floats and arrays as numpy arrays, plus the value types seen."""
+    if logs is None:
+        return None, ()
+    items = dict(logs)
+    out, types = {}, []
+    for k, v in items.items():
+        types.append(f"{type(v).__module__.split('.')[0]}.{type(v).__name__}")
+        if isinstance(v, (bool, int, float)):
+            out[str(k)] = float(v)
+            continue
+        a = to_numpy(v)
+        out[str(k)] = float(a.reshape(-1)[0]) if a.size == 1 and k != "outputs" else np.array(a, copy=True)
+    return out, tuple(types)
+
+
+class Recording:
+    """Shared state of one call's recorders: a global sequence counter and the model they should see."""
+
+    def __init__(self, session: Session, call: Call):
+        self.session, self.call = session, call
+        self.seq = 0
+        self.depth = 0
+        self.harness_errors: list[str] = []
+        self.val_data = session.val_arrays
+
+
+def recorder_classes(keras: ModuleType) -> dict[str, type]:
+    """Recording callbacks subclassing `keras.callbacks.Callback`: full, legacy and no-logs variants."""
+    base = keras.callbacks.Callback
+
+    class Full(base):
+        def __init__(self, rec: Recording, spec: RecorderSpec):
+            super().__init__()
+            self.rec, self.spec, self.events = rec, spec, []
+            self.fired: set[int] = set()
+            self.epoch: int | None = None
+
+        def _record(self, hook: str, index: int | None, logs: Any) -> None:
+            rec = self.rec
+            try:
+                snap, types = _snapshot(logs)
+                model = rec.session.model
+                ev = Event(hook, index, snap, types, rec.seq, rec.depth)
+                rec.seq += 1
+                ev.model_ok = getattr(self, "model", None) is model
+                if hook in ("on_train_begin", "on_test_begin", "on_predict_begin"):
+                    params = getattr(self, "params", None)
+                    ev.params = dict(params) if isinstance(params, dict) else {"<type>": type(params).__name__}
+                if hook == "on_train_begin":
+                    ev.stop_training = bool(getattr(model, "stop_training", False))
+                try:
+                    ev.lr = float(to_numpy(model.optimizer.learning_rate).reshape(-1)[0])
+                except Exception as e:  # the contract says this works: record the failure for the check
+                    ev.lr = f"{type(e).__name__}: {e}"
+                if hook == "on_epoch_begin":
+                    self.epoch = index
+                self.events.append(ev)
+            except Exception:
+                rec.harness_errors.append(traceback.format_exc())
+                return
+            if rec.depth == 0:
+                self._act(hook, index, logs)
+
+        def _act(self, hook: str, index: int | None, logs: Any) -> None:
+            for i, action in enumerate(self.spec.actions):
+                if i in self.fired or action.hook != hook or action.index not in (None, index):
+                    continue
+                if action.epoch is not None and "batch" in hook and self.epoch != action.epoch:
+                    continue
+                self.fired.add(i)
+                model = self.rec.session.model
+                if action.do in ("stop_training", "stop_evaluating", "stop_predicting"):
+                    setattr(model, action.do, True)
+                elif action.do == "edit_logs":
+                    if logs is not None:
+                        logs["loss"] = float(logs["loss"]) * 10.0
+                        logs["extra"] = 1.0
+                elif action.do == "raise":
+                    raise CallbackProbeError(f"raised on purpose in {hook}({index})")
+                elif action.do in ("nested_evaluate", "nested_predict"):
+                    x, y, _ = self.rec.val_data
+                    self.rec.depth += 1
+                    try:
+                        if action.do == "nested_evaluate":
+                            model.evaluate(x, y, verbose=0, callbacks=[self])
+                        else:
+                            model.predict(x, verbose=0, callbacks=[self])
+                    finally:
+                        self.rec.depth -= 1
+
+        def on_train_begin(self, logs=None):
+            self._record("on_train_begin", None, logs)
+
+        def on_train_end(self, logs=None):
+            self._record("on_train_end", None, logs)
+
+        def on_test_begin(self, logs=None):
+            self._record("on_test_begin", None, logs)
+
+        def on_test_end(self, logs=None):
+            self._record("on_test_end", None, logs)
+
+        def on_predict_begin(self, logs=None):
+            self._record("on_predict_begin", None, logs)
+
+        def on_predict_end(self, logs=None):
+            self._record("on_predict_end", None, logs)
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self._record("on_epoch_begin", epoch, logs)
+
+        def on_epoch_end(self, epoch, logs=None):
+            self._record("on_epoch_end", epoch, logs)
+
+        def on_train_batch_begin(self, batch, logs=None):
+            self._record("on_train_batch_begin", batch, logs)
+
+        def on_train_batch_end(self, batch, logs=None):
+            self._record("on_train_batch_end", batch, logs)
+
+        def on_test_batch_begin(self, batch, logs=None):
+            self._record("on_test_batch_begin", batch, logs)
+
+        def on_test_batch_end(self, batch, logs=None):
+            self._record("on_test_batch_end", batch, logs)
+
+        def on_predict_batch_begin(self, batch, logs=None):
+            self._record("on_predict_batch_begin", batch, logs)
+
+        def on_predict_batch_end(self, batch, logs=None):
+            self._record("on_predict_batch_end", batch, logs)
+
+    class _Simple(base):
+        def __init__(self, rec: Recording, spec: RecorderSpec):
+            super().__init__()
+            self.rec, self.spec, self.events = rec, spec, []
+
+        def _record(self, hook: str, index: int | None, logs: Any, arg_count: int) -> None:
+            try:
+                snap, types = _snapshot(logs)
+                self.events.append(Event(hook, index, snap, types, self.rec.seq, self.rec.depth,
+                                         arg_count=arg_count))
+                self.rec.seq += 1
+            except Exception:
+                self.rec.harness_errors.append(traceback.format_exc())
+
+    class Legacy(_Simple):
+        def on_batch_begin(self, batch, logs=None):
+            self._record("on_batch_begin", batch, logs, 2)
+
+        def on_batch_end(self, batch, logs=None):
+            self._record("on_batch_end", batch, logs, 2)
+
+    class NoLogs(_Simple):
+        """Seed 000's hooks: no logs argument at all."""
+
+        def on_train_begin(self):
+            self._record("on_train_begin", None, None, 0)
+
+        def on_train_end(self):
+            self._record("on_train_end", None, None, 0)
+
+        def on_epoch_begin(self, epoch):
+            self._record("on_epoch_begin", epoch, None, 1)
+
+        def on_epoch_end(self, epoch):
+            self._record("on_epoch_end", epoch, None, 1)
+
+        def on_batch_begin(self, batch):
+            self._record("on_batch_begin", batch, None, 1)
+
+        def on_batch_end(self, batch):
+            self._record("on_batch_end", batch, None, 1)
+
+    return {"full": Full, "legacy": Legacy, "no_logs": NoLogs}
+
+
+def make_data(task: str, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(x, y, sample_weight) for `task`, float32."""
+    x = rng.normal(size=(n, INPUT_DIM)).astype("float32")
+    if task == "regression":
+        y = rng.normal(size=(n, 1)).astype("float32")
+    elif task == "binary":
+        y = (rng.random((n, 1)) > 0.5).astype("float32")
+    else:
+        y = np.eye(3, dtype="float32")[rng.integers(0, 3, n)]
+    sw = rng.uniform(0.5, 2.0, size=(n,)).astype("float32")
+    return x, y, sw
+
+
+def _slices(n: int, bs: int) -> list[slice]:
+    return [slice(s, min(s + bs, n)) for s in range(0, n, bs)]
+
+
+class Session:
+    """One model built from a scenario's setup; `call()` runs one fit/evaluate/predict on it.
+
+    Args:
+        keras: The Keras-like module.
+        scenario: The scenario (its setup; its calls are run one by one with `call`).
+    """
+
+    def __init__(self, keras: ModuleType, scenario: Scenario):
+        self.keras, self.scenario = keras, scenario
+        self.classes = recorder_classes(keras)
+        self.call_index = 0
+        task = scenario.task
+        self.model = keras.Sequential([
+            keras.Input((INPUT_DIM,)),
+            keras.layers.Dense(OUTPUT_DIM[task], activation=ACTIVATIONS[task]),
+        ])
+        rng = np.random.default_rng(scenario.seed)
+        shapes = [to_numpy(w).shape for w in self.model.get_weights()]
+        self.model.set_weights([rng.uniform(-0.5, 0.5, size=s).astype("float32") for s in shapes])
+        optimizer = getattr(keras.optimizers, scenario.optimizer)(learning_rate=scenario.learning_rate)
+        self.model.compile(optimizer=optimizer, loss=LOSSES[task], metrics=list(scenario.metrics),
+                           steps_per_execution=scenario.steps_per_execution)
+        self.val_arrays = make_data(task, 1, rng)
+
+    # ------------------------------------------------------------------------------------------ inputs
+    def _generator(self, x, y, sw, bs: int, finite: bool, x_only: bool):
+        def gen():
+            while True:
+                for sl in _slices(len(x), bs):
+                    if x_only:
+                        yield (x[sl],)
+                    elif sw is None:
+                        yield x[sl], y[sl]
+                    else:
+                        yield x[sl], y[sl], sw[sl]
+                if finite:
+                    return
+        return gen()
+
+    def _pydataset(self, x, y, sw, bs: int, x_only: bool):
+        base = getattr(self.keras.utils, "PyDataset", None) or self.keras.utils.Sequence
+        slices = _slices(len(x), bs)
+
+        class Data(base):
+            def __len__(self):
+                return len(slices)
+
+            def __getitem__(self, i):
+                if i >= len(slices):
+                    raise IndexError(i)
+                sl = slices[i]
+                if x_only:
+                    return (x[sl],)
+                return (x[sl], y[sl]) if sw is None else (x[sl], y[sl], sw[sl])
+
+        return Data()
+
+    def _inputs(self, call: Call, x, y, sw) -> dict[str, Any]:
+        bs = batch_size_of(call)
+        x_only = call.method == "predict"
+        use_sw = call.sample_weight and not x_only
+        if call.input == "arrays":
+            kw: dict[str, Any] = {"x": x}
+            if not x_only:
+                kw["y"] = y
+            if use_sw:
+                kw["sample_weight"] = sw
+            if call.batch_size is not None:
+                kw["batch_size"] = call.batch_size
+            return kw
+        if call.input == "generator":
+            return {"x": self._generator(x, y, sw if use_sw else None, bs, call.finite, x_only)}
+        return {"x": self._pydataset(x, y, sw if use_sw else None, bs, x_only)}
+
+    def _kwargs(self, call: Call) -> dict[str, Any]:
+        kw: dict[str, Any] = {"verbose": 0}
+        if call.method == "fit":
+            kw.update(epochs=call.epochs, shuffle=False)
+            if call.initial_epoch:
+                kw["initial_epoch"] = call.initial_epoch
+            if call.steps is not None:
+                kw["steps_per_epoch"] = call.steps
+            if call.validation == "split":
+                kw["validation_split"] = call.validation_split
+            if call.validation and call.validation_batch_size is not None:
+                kw["validation_batch_size"] = call.validation_batch_size
+            if call.validation and call.validation_freq != 1:
+                freq = call.validation_freq
+                kw["validation_freq"] = list(freq) if isinstance(freq, tuple) else freq
+            if call.class_weight:
+                kw["class_weight"] = class_weights(self.scenario.task)
+        elif call.steps is not None:
+            kw["steps"] = call.steps
+        if call.method == "evaluate" and call.return_dict:
+            kw["return_dict"] = True
+        if call.bad_argument is not None:
+            kw[call.bad_argument[0]] = call.bad_argument[1]
+        return kw
+
+    # ---------------------------------------------------------------------------------------- one call
+    def call(self, call: Call) -> CallTrace:
+        """Run `call` on the model with fresh recorders; never raises for the implementation's errors."""
+        rng = np.random.default_rng(self.scenario.seed * 1000 + self.call_index + 1)
+        self.call_index += 1
+        x, y, sw = make_data(self.scenario.task, call.n, rng)
+        self.val_arrays = make_data(self.scenario.task, call.val_n, rng)
+        rec = Recording(self, call)
+        recorders = [self.classes[spec.kind](rec, spec) for spec in call.recorders]
+        callbacks: list[Any] = list(recorders)
+        if call.lr_schedule:
+            callbacks.insert(0, self.keras.callbacks.LearningRateScheduler(lambda epoch, lr: float(lr) * 0.5))
+        kwargs = {**self._inputs(call, x, y, sw), **self._kwargs(call)}
+        if call.method == "fit" and call.validation == "data":
+            vx, vy, _ = self.val_arrays
+            kwargs["validation_data"] = (vx, vy)
+        trace = CallTrace(call.method, [])
+        if call.stop_preset:
+            self.model.stop_training = True
+        try:
+            ret = getattr(self.model, call.method)(callbacks=callbacks, **kwargs)
+        except Exception as e:
+            trace.error = {"type": type(e).__name__, "message": str(e).splitlines()[0] if str(e) else "",
+                           "traceback": traceback.format_exc(limit=8)[-3000:],
+                           "probe": isinstance(e, CallbackProbeError)}
+            ret = None
+        trace.events = [r.events for r in recorders]
+        trace.harness_errors = rec.harness_errors
+        if trace.error is None:
+            trace.returned, trace.history = self._summarize(call, ret)
+            if self.scenario.learning_rate == 0 and call.method != "predict":
+                trace.batch_values = self._batch_values(call, x, y, sw)
+        return trace
+
+    def _summarize(self, call: Call, ret: Any) -> tuple[Any, dict[str, Any] | None]:
+        if call.method == "fit":
+            hist = getattr(ret, "history", None)
+            return None, {
+                "history": {k: [float(to_numpy(v).reshape(-1)[0]) for v in vs] for k, vs in (hist or {}).items()},
+                "epoch": [int(e) for e in getattr(ret, "epoch", [])],
+                "is_model_history": ret is getattr(self.model, "history", None),
+                "type": type(ret).__name__,
+            }
+        if call.method == "evaluate":
+            if isinstance(ret, dict):
+                return {k: float(to_numpy(v).reshape(-1)[0]) for k, v in ret.items()}, None
+            if isinstance(ret, (list, tuple)):
+                return [float(to_numpy(v).reshape(-1)[0]) for v in ret], None
+            return float(to_numpy(ret).reshape(-1)[0]), None
+        return np.array(to_numpy(ret), copy=True), None
+
+    def _batch_values(self, call: Call, x, y, sw) -> dict[str, list[dict[str, float]]]:
+        """test_on_batch on every data batch (weights do not move with learning_rate 0)."""
+        model = self.model
+        weights = sw if call.sample_weight else np.ones(len(x), dtype="float32")
+        if call.class_weight:
+            cw = class_weights(self.scenario.task)
+            labels = y[:, 0].astype(int) if y.shape[1] == 1 else y.argmax(axis=1)
+            weights = weights * np.array([cw[int(c)] for c in labels], dtype="float32")
+        use_w = call.sample_weight or call.class_weight
+
+        def values(xs, ys, ws, bs):
+            out = []
+            for sl in _slices(len(xs), bs):
+                kw = {"sample_weight": ws[sl]} if ws is not None else {}
+                res = model.test_on_batch(xs[sl], ys[sl], return_dict=True, **kw)
+                out.append({k: float(to_numpy(v).reshape(-1)[0]) for k, v in res.items()})
+            return out
+
+        if call.method == "evaluate":
+            return {"test": values(x, y, weights if use_w else None, batch_size_of(call))}
+        n_train, _ = train_val_sizes(call)
+        out = {"train": values(x[:n_train], y[:n_train], weights[:n_train] if use_w else None,
+                               batch_size_of(call))}
+        if call.validation == "split":  # the split carries its sample weights (not class weights) along
+            val_w = sw[n_train:] if call.sample_weight else None
+            out["val"] = values(x[n_train:], y[n_train:], val_w, val_batch_size(call))
+        elif call.validation == "data":
+            vx, vy, _ = self.val_arrays
+            out["val"] = values(vx, vy, None, val_batch_size(call))
+        if not math.isfinite(sum(v.get("loss", 0.0) for v in out["train"])):
+            return {}
+        return out

@@ -1,0 +1,95 @@
+"""The conformance matrix page: implementations × clauses, read from a ``python -m conformance`` JSON report.
+
+The report is optional at build time. Without one, the page says so and how to produce it, rather than showing
+an empty or stale table. The report's format is described in ``conformance/REPORT_SCHEMA.md``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from docutils import nodes
+from sphinx.application import Sphinx
+from sphinx.util import logging
+from sphinx.util.docutils import SphinxDirective
+
+logger = logging.getLogger(__name__)
+
+REPORT_ENV = "KCC_CONFORMANCE_REPORT"
+
+
+def report_path(config_value: str) -> Path:
+    return Path(os.environ.get(REPORT_ENV) or config_value)
+
+
+def _runs(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """One entry per implementation run: name, profile and ``{clause id: outcome}``."""
+    runs = report.get("runs") if isinstance(report.get("runs"), list) else [report]
+    result = []
+    for run in runs:
+        impl = run.get("impl") or run.get("implementation") or "?"
+        profile = run.get("profile") or "?"
+        outcomes: dict[str, str] = {}
+        for clause in run.get("clauses", []):
+            outcomes[str(clause.get("id"))] = str(clause.get("outcome") or clause.get("status") or "?")
+        result.append({"name": f"{impl} ({profile})", "outcomes": outcomes})
+    return result
+
+
+class ConformanceMatrix(SphinxDirective):
+    def run(self) -> list[nodes.Node]:
+        path = report_path(self.config.conformance_report_path)
+        if not path.is_file():
+            return [self._note(
+                "No conformance report was present when this site was built, so there is no matrix to show. "
+                "Run ``python -m conformance --report conformance-report`` and rebuild the docs to include one."
+            )]
+        self.env.note_dependency(str(path))
+        try:
+            report = json.loads(path.read_text(encoding="utf-8"))
+            runs = _runs(report)
+        except (OSError, ValueError, AttributeError) as exc:
+            raise self.error(f"cannot read the conformance report {path}: {exc}") from exc
+        clause_ids = sorted({cid for run in runs for cid in run["outcomes"]})
+        table = nodes.table(classes=["contract-table", "conformance-matrix"])
+        group = nodes.tgroup(cols=len(runs) + 1)
+        table += group
+        group += nodes.colspec(colwidth=30)
+        for _ in runs:
+            group += nodes.colspec(colwidth=12)
+        head = nodes.row()
+        head += nodes.entry("", self._fixed("clause"))
+        for run in runs:
+            head += nodes.entry("", self._fixed(run["name"]))
+        group += nodes.thead("", head)
+        body = nodes.tbody()
+        group += body
+        for cid in clause_ids:
+            row = nodes.row()
+            row += nodes.entry("", self._fixed(cid, literal=True))
+            for run in runs:
+                row += nodes.entry("", self._fixed(run["outcomes"].get(cid, "—")))
+            body += row
+        return [table]
+
+    def _note(self, text: str) -> nodes.note:
+        inline, _ = self.state.inline_text(text, self.lineno)
+        para = nodes.paragraph(text, "", *inline)
+        para.source, para.line = self.get_source_info()
+        return nodes.note("", para)
+
+    @staticmethod
+    def _fixed(text: str, literal: bool = False) -> nodes.paragraph:
+        child = nodes.literal(text, text) if literal else nodes.Text(text)
+        para = nodes.paragraph("", "", child)
+        para["translatable"] = False
+        return para
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    app.add_config_value("conformance_report_path", "", "env", types=(str,))
+    app.add_directive("conformance-matrix", ConformanceMatrix)
+    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,86 @@
+"""Sphinx configuration for the Keras callback contract docs (English source, zh_CN and ko catalogs).
+
+Build all three languages with ``python docs/build.py``; see ``docs/translating.rst``.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+DOCS_DIR = Path(__file__).resolve().parent
+REPO_ROOT = DOCS_DIR.parent
+# refimpl and conformance are imported from the working tree, so the docs describe the code beside them.
+sys.path.insert(0, str(REPO_ROOT))
+sys.path.insert(0, str(DOCS_DIR / "_ext"))
+
+project = "Keras callback contract"
+author = "The keras-callback-contract authors"
+copyright = "2025, the keras-callback-contract authors"
+release = "0.1.0"
+
+extensions = [
+    "sphinx.ext.autodoc",
+    "sphinx.ext.napoleon",
+    "sphinx.ext.doctest",
+    "contract_tables",
+    "glossary_terms",
+    "korean_search",
+    "language_switcher",
+    "conformance_matrix",
+]
+
+root_doc = "index"
+exclude_patterns = ["_build", "_ext", "_templates", "README.md"]
+templates_path = ["_templates"]
+nitpicky = False
+
+# --- translations -------------------------------------------------------------------------------------------
+language = "en"
+locale_dirs = ["../locale/"]
+gettext_compact = False  # one catalog per page, as CPython's translations do
+gettext_uuid = False
+gettext_location = False  # line numbers in .pot would make every edit look like drift
+gettext_last_translator = "keras-callback-contract translators"
+gettext_language_team = "keras-callback-contract translators"
+# The languages the site is built in, with the names the switcher shows (each in its own language).
+site_languages = {"en": "English", "zh_CN": "简体中文", "ko": "한국어"}
+
+# --- HTML ---------------------------------------------------------------------------------------------------
+html_theme = "furo"
+html_title = "Keras callback contract"
+html_static_path = ["_static"]
+html_css_files = ["languages.css"]
+html_sidebars = {
+    "**": [
+        "sidebar/scroll-start.html",
+        "sidebar/brand.html",
+        "sidebar/languages.html",
+        "sidebar/search.html",
+        "sidebar/navigation.html",
+        "sidebar/scroll-end.html",
+    ]
+}
+html_last_updated_fmt = None
+html_copy_source = False
+html_show_sourcelink = False
+
+# --- autodoc ------------------------------------------------------------------------------------------------
+autodoc_member_order = "bysource"
+autodoc_typehints = "description"
+autoclass_content = "class"
+autodoc_inherit_docstrings = False
+napoleon_google_docstring = True
+napoleon_numpy_docstring = False
+napoleon_use_rtype = False
+
+# --- doctest: every example on every page runs against refimpl ------------------------------------------------
+doctest_global_setup = """
+import os as _os, tempfile as _tempfile
+_doctest_dir = _tempfile.mkdtemp(prefix="kcc-doctest-")
+_os.chdir(_doctest_dir)
+"""
+doctest_test_doctest_blocks = "default"
+
+# The conformance matrix page reads this report when it exists (written by ``python -m conformance --report``).
+conformance_report_path = str(REPO_ROOT / "conformance-report" / "report.json")

@@ -1,0 +1,30 @@
+"""refimpl: a numpy + h5py reference implementation of the Keras 3 training loop and callback contract.
+
+Use it where Keras code expects ``keras``::
+
+    import refimpl as keras
+"""
+
+from . import (
+    activations,
+    backend,
+    callbacks,
+    initializers,
+    layers,
+    losses,
+    metrics,
+    models,
+    optimizers,
+    profiles,
+    utils,
+)
+from .layers import Input
+from .models import Model, Sequential
+from .variables import Variable
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "activations", "backend", "callbacks", "initializers", "layers", "losses", "metrics", "models",
+    "optimizers", "profiles", "utils", "Input", "Model", "Sequential", "Variable", "__version__",
+]

@@ -1,0 +1,195 @@
+"""``CallbackList``: calls each hook on every callback that overrides it, in order.
+
+Which callbacks override which hook is worked out once, when the list is built; the per-batch path
+then only loops over bound methods, so callbacks that override nothing cost nothing.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Iterable
+
+from .callback import HOOKS, LEGACY_ALIASES, Callback
+
+
+def _add_hook_note(error: BaseException, callback, hook: str) -> None:
+    note = f"Raised in callback {type(callback).__name__}.{hook}()."
+    if hasattr(error, "add_note"):
+        error.add_note(note)
+    else:  # Python 3.10
+        error.__notes__ = [*getattr(error, "__notes__", []), note]
+
+
+def _overrides(callback: Callback, hook: str) -> bool:
+    method = getattr(type(callback), hook, None)
+    return method is not None and method is not getattr(Callback, hook)
+
+
+def _takes_logs(method, indexed: bool) -> bool:
+    """Whether a hook accepts ``logs`` (Keras 0 hooks were ``on_batch_end(self, batch)``)."""
+    try:
+        params = list(inspect.signature(method).parameters.values())
+    except (TypeError, ValueError):
+        return True
+    if any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in params):
+        return True
+    return len(params) >= (2 if indexed else 1)
+
+
+class CallbackList:
+    """An ordered list of callbacks that dispatches each hook to those that override it.
+
+    ``fit`` builds one, adding ``History`` (and ``ProgbarLogger`` when ``verbose`` is not 0) after the
+    user's callbacks unless the user passed their own.
+
+    Args:
+        callbacks: the callbacks, in call order. Defaults to none.
+        add_history: append a ``History`` unless one is in ``callbacks``. Defaults to `False`.
+        add_progbar: append a ``ProgbarLogger`` unless one is in ``callbacks``. Defaults to `False`.
+        model: the model passed to every callback's ``set_model``. Defaults to None.
+        **params: the loop's parameters passed to every callback's ``set_params``.
+
+    Raises:
+        TypeError: when an element is not a ``Callback``.
+    """
+
+    def __init__(self, callbacks: Iterable[Callback] | None = None, add_history: bool = False,
+                 add_progbar: bool = False, model=None, profile=None, **params):
+        from ..profiles import KERAS3
+
+        self.profile = profile or KERAS3
+        self.callbacks: list[Callback] = []
+        for position, cb in enumerate(callbacks or []):
+            if not isinstance(cb, Callback):
+                raise TypeError(f"callbacks[{position}] must be a keras callback (a subclass of "
+                                f"refimpl.callbacks.Callback); got {type(cb).__name__}: {cb!r}.")
+            self.callbacks.append(cb)
+        self._add_default_callbacks(add_history, add_progbar)
+        self.model = None
+        self.params: dict = {}
+        if model is not None:
+            self.set_model(model)
+        if params:
+            self.set_params(params)
+        self._build_dispatch()
+
+    def _add_default_callbacks(self, add_history: bool, add_progbar: bool) -> None:
+        from .history import History
+        from .progbar_logger import ProgbarLogger
+
+        self.history = next((cb for cb in self.callbacks if isinstance(cb, History)), None)
+        self.progbar = next((cb for cb in self.callbacks if isinstance(cb, ProgbarLogger)), None)
+        if self.history is None and add_history:
+            self.history = History()
+            self.callbacks.append(self.history)
+        if self.progbar is None and add_progbar:
+            self.progbar = ProgbarLogger()
+            self.callbacks.append(self.progbar)
+        for cb in self.profile.default_callbacks(self.callbacks, add_history):
+            self.callbacks.insert(0, cb)
+
+    def _build_dispatch(self) -> None:
+        """Resolve, once, the bound methods each hook calls (skipping hooks nobody overrides)."""
+        self._dispatch: dict[str, list] = {}
+        for hook in HOOKS:
+            indexed = "batch" in hook or "epoch" in hook
+            targets = []
+            for cb in self.callbacks:
+                name = hook
+                if not _overrides(cb, hook):
+                    alias = LEGACY_ALIASES.get(hook)
+                    if alias is None or not _overrides(cb, alias):
+                        continue
+                    name = alias
+                method = getattr(cb, name)
+                with_logs = self.profile.hooks_take_logs or _takes_logs(method, indexed)
+                targets.append((cb, name, method, with_logs))
+            self._dispatch[hook] = targets
+
+    def append(self, callback: Callback) -> None:
+        if not isinstance(callback, Callback):
+            raise TypeError(f"append() needs a Callback; got {type(callback).__name__}.")
+        self.callbacks.append(callback)
+        if self.model is not None:
+            callback.set_model(self.model)
+        callback.set_params(self.params)
+        self._build_dispatch()
+
+    def set_params(self, params: dict) -> None:
+        self.params = params
+        for cb in self.callbacks:
+            cb.set_params(params)
+
+    def set_model(self, model) -> None:
+        self.model = model
+        for cb in self.callbacks:
+            cb.set_model(model)
+
+    def __iter__(self):
+        return iter(self.callbacks)
+
+    def __len__(self) -> int:
+        return len(self.callbacks)
+
+    def _call(self, hook: str, logs: dict) -> None:
+        for cb, name, method, with_logs in self._dispatch[hook]:
+            try:
+                method(logs) if with_logs else method()
+            except BaseException as error:
+                _add_hook_note(error, cb, name)
+                raise
+
+    def _call_indexed(self, hook: str, index: int, logs: dict) -> None:
+        for cb, name, method, with_logs in self._dispatch[hook]:
+            try:
+                method(index, logs) if with_logs else method(index)
+            except BaseException as error:
+                _add_hook_note(error, cb, name)
+                raise
+
+    # --------------------------------------------------------------------------------------------- hooks
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        self._call("on_train_begin", {} if logs is None else logs)
+
+    def on_train_end(self, logs: dict | None = None) -> None:
+        self._call("on_train_end", {} if logs is None else logs)
+
+    def on_test_begin(self, logs: dict | None = None) -> None:
+        self._call("on_test_begin", {} if logs is None else logs)
+
+    def on_test_end(self, logs: dict | None = None) -> None:
+        self._call("on_test_end", {} if logs is None else logs)
+
+    def on_predict_begin(self, logs: dict | None = None) -> None:
+        self._call("on_predict_begin", {} if logs is None else logs)
+
+    def on_predict_end(self, logs: dict | None = None) -> None:
+        self._call("on_predict_end", {} if logs is None else logs)
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        self._call_indexed("on_epoch_begin", epoch, {} if logs is None else logs)
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        self._call_indexed("on_epoch_end", epoch, {} if logs is None else logs)
+
+    def on_train_batch_begin(self, batch: int, logs: dict | None = None) -> None:
+        self._call_indexed("on_train_batch_begin", batch, {} if logs is None else logs)
+
+    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        self._call_indexed("on_train_batch_end", batch, {} if logs is None else logs)
+
+    def on_test_batch_begin(self, batch: int, logs: dict | None = None) -> None:
+        self._call_indexed("on_test_batch_begin", batch, {} if logs is None else logs)
+
+    def on_test_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        self._call_indexed("on_test_batch_end", batch, {} if logs is None else logs)
+
+    def on_predict_batch_begin(self, batch: int, logs: dict | None = None) -> None:
+        self._call_indexed("on_predict_batch_begin", batch, {} if logs is None else logs)
+
+    def on_predict_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        self._call_indexed("on_predict_batch_end", batch, {} if logs is None else logs)
+
+    # Legacy spellings some Keras 1/2 loops call directly.
+    on_batch_begin = on_train_batch_begin
+    on_batch_end = on_train_batch_end

@@ -1,0 +1,68 @@
+"""Profiles: what differs between the callback contracts of Keras 3, 2, 1 and 0.
+
+refimpl follows ``keras3``; the dialect packages (``refimpl.dialects.keras2`` …) switch a model to an
+older profile so that code written for those versions gets what their documentation promised.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Profile:
+    """The knobs that differ between Keras versions.
+
+    Attributes:
+        name: ``keras3``, ``keras2``, ``keras1`` or ``keras0``.
+        hooks_take_logs: every hook is called with ``logs``; when False (Keras 0), a hook whose
+            signature has no ``logs`` parameter is called without it.
+        batch_logs_size: batch hooks' logs carry ``batch`` and ``size`` (Keras 1/2).
+        batch_values_running_mean: batch-end values are running means over the epoch (Keras 3, tf.keras);
+            when False they are the batch's own values and ``BaseLogger`` averages them (Keras 1/2).
+        base_logger: ``fit`` adds a ``BaseLogger`` first (Keras 1/2).
+        learning_rate_key: the key LR callbacks write into epoch logs (``lr`` before Keras 3).
+        accuracy_key: the logs name of ``metrics=["accuracy"]`` (``acc`` in Keras 2).
+        batch_history: the model keeps ``batch_history`` / ``epoch_history`` (Keras 0).
+    """
+
+    name: str
+    hooks_take_logs: bool = True
+    batch_logs_size: bool = False
+    batch_values_running_mean: bool = True
+    base_logger: bool = False
+    learning_rate_key: str = "learning_rate"
+    accuracy_key: str | None = None
+    batch_history: bool = False
+
+    def default_callbacks(self, callbacks: list, add_history: bool) -> list:
+        """Callbacks this profile puts before the user's ones in ``fit``."""
+        if not (self.base_logger and add_history):
+            return []
+        from .callbacks.base_logger import BaseLogger
+
+        if any(isinstance(cb, BaseLogger) for cb in callbacks):
+            return []
+        return [BaseLogger()]
+
+
+KERAS3 = Profile("keras3")
+KERAS2 = Profile("keras2", batch_logs_size=True, batch_values_running_mean=False, base_logger=True,
+                 learning_rate_key="lr", accuracy_key="acc")
+KERAS1 = Profile("keras1", batch_logs_size=True, batch_values_running_mean=False, base_logger=True,
+                 learning_rate_key="lr")
+KERAS0 = Profile("keras0", hooks_take_logs=False, batch_logs_size=True, batch_values_running_mean=False,
+                 base_logger=True, learning_rate_key="lr", batch_history=True)
+PROFILES = {p.name: p for p in (KERAS3, KERAS2, KERAS1, KERAS0)}
+
+
+def get(name: str) -> Profile:
+    """Return the profile called ``name``.
+
+    Raises:
+        ValueError: for an unknown name; the message lists the known ones.
+    """
+    try:
+        return PROFILES[name]
+    except KeyError:
+        raise ValueError(f"Unknown profile {name!r}. Known profiles: {', '.join(PROFILES)}.") from None

@@ -1,0 +1,1 @@
+"""The loops behind ``Model.fit``, ``evaluate`` and ``predict``."""

@@ -1,0 +1,144 @@
+"""Checks of fit/evaluate/predict arguments, all made before any callback or epoch runs."""
+
+from __future__ import annotations
+
+from numbers import Integral, Real
+
+import numpy as np
+
+from ..utils.py_dataset import PyDataset
+from .data import ArraySource, BatchSource, GeneratorSource, PyDatasetSource, is_generator_like
+
+VERBOSE_VALUES = ("auto", 0, 1, 2)
+
+
+def check_int(value, arg: str, minimum: int, allow_none: bool = False) -> None:
+    if value is None and allow_none:
+        return
+    if isinstance(value, bool) or not isinstance(value, Integral) or value < minimum:
+        accepted = f"an integer >= {minimum}" + (" or None" if allow_none else "")
+        raise ValueError(f"{arg} must be {accepted}; got {value!r}.")
+
+
+def resolve_verbose(verbose) -> int:
+    if verbose not in VERBOSE_VALUES or isinstance(verbose, bool):
+        raise ValueError(f"verbose must be one of 'auto', 0, 1, 2; got {verbose!r}.")
+    return 1 if verbose == "auto" else int(verbose)
+
+
+def as_array(value, arg: str, dtype=None) -> np.ndarray:
+    if isinstance(value, (list, tuple)) and len(value) == 1 and isinstance(value[0], np.ndarray):
+        value = value[0]  # a single-input model given [x]
+    try:
+        array = np.asarray(value, dtype=dtype)
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"{arg} must be a numpy array (or nested lists of numbers); could not convert it: {e}") from e
+    if array.dtype == object:
+        raise ValueError(f"{arg} must hold numbers; got an array of Python objects (ragged lists?).")
+    if array.ndim == 0:
+        raise ValueError(f"{arg} must have a batch dimension; got a scalar.")
+    return array
+
+
+def check_finite(array: np.ndarray, arg: str) -> None:
+    if array.dtype.kind != "f":
+        return
+    # Chunked so that a large array is not doubled in memory by a boolean mask.
+    step = max(1, (1 << 22) // max(1, array[:1].size))
+    for start in range(0, len(array), step):
+        chunk = array[start:start + step]
+        if not np.isfinite(chunk).all():
+            row = start + int(np.argwhere(~np.isfinite(chunk.reshape(len(chunk), -1)).any(axis=1))[0, 0])
+            raise ValueError(f"{arg} contains NaN or infinite values (first at sample {row}); "
+                             "clean the data before training.")
+
+
+def make_source(x, y, sample_weight, batch_size, shuffle, arg: str, expect_targets: bool,
+                check_values: bool = True) -> BatchSource:
+    """Build the batch source for ``x`` (arrays, a generator or a PyDataset), checking it first."""
+    if x is None:
+        raise ValueError(f"{arg} is required: pass numpy arrays, a generator or a PyDataset.")
+    if isinstance(x, PyDataset) or (hasattr(x, "__getitem__") and hasattr(x, "__len__") and hasattr(x, "on_epoch_end")
+                                    and not isinstance(x, (np.ndarray, list, tuple))):
+        _no_arrays_with_dataset(y, sample_weight, batch_size, "a PyDataset")
+        return PyDatasetSource(x, where=arg)
+    if is_generator_like(x):
+        _no_arrays_with_dataset(y, sample_weight, batch_size, "a generator")
+        return GeneratorSource(x, where=arg)
+    x = as_array(x, arg, dtype="float32")
+    n = len(x)
+    if n == 0:
+        raise ValueError(f"{arg} is empty: it has 0 samples.")
+    if y is not None:
+        y = as_array(y, "y")
+        if len(y) != n:
+            raise ValueError(f"x and y must have the same number of samples; got x with {n} and y with {len(y)}.")
+    elif expect_targets:
+        raise ValueError("y is required when x is an array: pass the targets as y=.")
+    if sample_weight is not None:
+        sample_weight = as_array(sample_weight, "sample_weight", dtype="float32")
+        if sample_weight.ndim == 2 and sample_weight.shape[1] == 1:
+            sample_weight = sample_weight[:, 0]
+        if sample_weight.ndim != 1 or len(sample_weight) != n:
+            raise ValueError(f"sample_weight must be a 1-D array with one weight per sample ({n}); "
+                             f"got shape {sample_weight.shape}.")
+        if check_values and (not np.isfinite(sample_weight).all() or (sample_weight < 0).any()):
+            raise ValueError("sample_weight must hold finite values >= 0.")
+    if check_values:
+        check_finite(x, arg)
+        if y is not None:
+            check_finite(y, "y")
+    check_int(batch_size, "batch_size", 1, allow_none=True)
+    return ArraySource(x, y, sample_weight, batch_size or 32, shuffle)
+
+
+def _no_arrays_with_dataset(y, sample_weight, batch_size, kind: str) -> None:
+    if y is not None:
+        raise ValueError(f"y must not be given when x is {kind}: it yields the targets itself.")
+    if sample_weight is not None:
+        raise ValueError(f"sample_weight must not be given when x is {kind}: yield (x, y, sample_weight) instead.")
+    if batch_size is not None:
+        raise ValueError(f"batch_size must not be given when x is {kind}: it yields whole batches.")
+
+
+def check_validation_freq(validation_freq) -> None:
+    if isinstance(validation_freq, (list, tuple, set, range)):
+        if not all(isinstance(v, Integral) and not isinstance(v, bool) and v >= 1 for v in validation_freq):
+            raise ValueError("validation_freq as a list must hold 1-based epoch numbers (integers >= 1); "
+                             f"got {validation_freq!r}.")
+        return
+    check_int(validation_freq, "validation_freq", 1)
+
+
+def should_validate(epoch: int, validation_freq) -> bool:
+    if isinstance(validation_freq, Integral):
+        return (epoch + 1) % validation_freq == 0
+    return (epoch + 1) in validation_freq
+
+
+def check_validation_split(validation_split, x_is_array: bool) -> None:
+    if validation_split is None or validation_split == 0:
+        return
+    if isinstance(validation_split, bool) or not isinstance(validation_split, Real) or not 0 <= validation_split < 1:
+        raise ValueError(f"validation_split must be a float in [0, 1); got {validation_split!r}.")
+    if not x_is_array:
+        raise ValueError("validation_split is only supported for numpy arrays as x; with a generator or a "
+                         "PyDataset, pass validation_data instead.")
+
+
+def check_class_weight(class_weight, num_classes: int) -> dict | None:
+    if class_weight is None:
+        return None
+    if not isinstance(class_weight, dict) or not class_weight:
+        raise ValueError(f"class_weight must be a non-empty dict from class index to weight; got {class_weight!r}.")
+    out = {}
+    for key, weight in class_weight.items():
+        if isinstance(key, bool) or not isinstance(key, Integral):
+            raise ValueError(f"class_weight keys must be integer class indices; got {key!r}.")
+        if not 0 <= key < num_classes:
+            raise ValueError(f"class_weight has class {key}, which does not exist: the model predicts "
+                             f"{num_classes} classes (0 to {num_classes - 1}).")
+        if isinstance(weight, bool) or not isinstance(weight, Real) or not np.isfinite(weight) or weight < 0:
+            raise ValueError(f"class_weight[{key}] must be a finite number >= 0; got {weight!r}.")
+        out[int(key)] = float(weight)
+    return out

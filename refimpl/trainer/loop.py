@@ -1,0 +1,277 @@
+"""The training, evaluation and prediction loops, and the hooks they call.
+
+One epoch of ``fit``: ``on_epoch_begin``; per execution of ``steps_per_execution`` batches,
+``on_train_batch_begin(first index)`` and ``on_train_batch_end(last index, running means)``, stopping
+after the batch end at which ``model.stop_training`` is set; then (when due) the validation run with
+``on_test_*`` on the same callbacks; then ``on_epoch_end`` with ``val_``-prefixed results.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..callbacks.callback_list import CallbackList
+from . import arguments as args
+from .data import ArraySource, EpochBatches, class_weight_for, executions, warn_ran_out
+
+
+def _batch_logs(profile, index: int, batch) -> dict:
+    return {"batch": index, "size": len(batch[0])} if profile.batch_logs_size else {}
+
+
+class Step:
+    """The numpy maths of one batch, bound once per loop so the per-batch path does no lookups."""
+
+    def __init__(self, model):
+        self.model = model
+        self.layers = model._compute_layers()
+        self.loss = model._compiled.loss
+        self.optimizer = model.optimizer
+        self.variables = [v for layer in self.layers for v in layer.trainable_weights]
+        self.trainable_layers = [layer for layer in self.layers if layer.trainable_weights]
+        # The first layer with weights needs no input gradient: nothing before it learns.
+        first = next((i for i, layer in enumerate(self.layers) if layer.trainable_weights), len(self.layers))
+        self.backward_layers = self.layers[first:][::-1]
+
+    def forward(self, x, training: bool):
+        for layer in self.layers:
+            x = layer.forward(x, training)
+        return x
+
+    def train(self, x, y, sw):
+        y_pred = self.forward(x, True)
+        y_true, y_pred_checked = self.loss.prepare(y, y_pred)
+        values = self.loss.values(y_true, y_pred_checked)
+        n = values.shape[0]
+        if sw is None:
+            loss_value = values.sum(dtype="float32") / np.float32(n)
+            upstream = np.full(n, 1.0 / n, dtype="float32")
+        else:
+            weights = sw.reshape(n).astype("float32", copy=False)
+            loss_value = (values * weights).sum(dtype="float32") / np.float32(n)
+            upstream = weights / np.float32(n)
+        grad = self.loss.gradient(y_true, y_pred_checked, upstream).astype("float32", copy=False)
+        for layer in self.backward_layers:
+            grad = layer.backward(grad)
+        grads = [g for layer in self.trainable_layers for g in layer.grads]
+        self.optimizer.apply(grads, self.variables)
+        return float(loss_value), n, y_pred
+
+    def test(self, x, y, sw):
+        y_pred = self.forward(x, False)
+        y_true, y_pred_checked = self.loss.prepare(y, y_pred)
+        values = self.loss.values(y_true, y_pred_checked)
+        n = values.shape[0]
+        if sw is not None:
+            values = values * sw.reshape(n)
+        return float(values.sum(dtype="float32") / np.float32(n)), n, y_pred
+
+
+def _executions(batches: EpochBatches, steps_per_execution: int):
+    first, rest = batches.peek_epoch()
+    if first is None:
+        return None
+    return executions(first, rest, steps_per_execution)
+
+
+def run_test_loop(model, batches: EpochBatches, callbacks: CallbackList, step: Step, steps_per_execution: int,
+                  y_shape, profile) -> dict:
+    """One evaluation: ``on_test_begin``, test batch hooks, ``on_test_end``; returns the final logs."""
+    model.stop_evaluating = False
+    callbacks.on_test_begin({})
+    logs: dict = {}
+    groups = _executions(batches, steps_per_execution)
+    running = None
+    for index, group in groups or ():
+        callbacks.on_test_batch_begin(index, _batch_logs(profile, index, group[0]))
+        for x, y, sw in group:
+            loss_value, n, y_pred = step.test(x, y, sw)
+            if running is None:
+                running = model._compiled.fresh(y.shape if y is not None else None, y_pred.shape)
+            running.update(loss_value, n, y, y_pred, sw)
+        logs = running.logs()
+        callbacks.on_test_batch_end(index + len(group) - 1, logs)
+        if model.stop_evaluating:
+            break
+    callbacks.on_test_end(logs)
+    return logs
+
+
+def fit(model, x, y, batch_size, epochs, verbose, callbacks, validation_split, validation_data, shuffle,
+        class_weight, sample_weight, initial_epoch, steps_per_epoch, validation_steps, validation_batch_size,
+        validation_freq):
+    profile = model._profile
+    model._require_compiled("fit")
+    # ---- every argument is checked here, before any callback or epoch runs
+    args.check_int(epochs, "epochs", 0)
+    args.check_int(initial_epoch, "initial_epoch", 0)
+    verbose = args.resolve_verbose(verbose)
+    args.check_int(steps_per_epoch, "steps_per_epoch", 1, allow_none=True)
+    args.check_int(validation_steps, "validation_steps", 1, allow_none=True)
+    args.check_int(validation_batch_size, "validation_batch_size", 1, allow_none=True)
+    args.check_validation_freq(validation_freq)
+    if shuffle not in (True, False, "batch"):
+        raise ValueError(f"shuffle must be True, False or 'batch'; got {shuffle!r}.")
+    source = args.make_source(x, y, sample_weight, batch_size, shuffle, "x", expect_targets=True)
+    is_array = isinstance(source, ArraySource)
+    args.check_validation_split(validation_split, is_array)
+    if validation_split and validation_data is not None:
+        raise ValueError("Pass either validation_split or validation_data, not both.")
+
+    val_source = None
+    if validation_split:
+        split_at = int(math.ceil(source.n * (1.0 - validation_split)))
+        if split_at == 0 or split_at == source.n:
+            raise ValueError(f"validation_split={validation_split} leaves no samples for "
+                             f"{'training' if split_at == 0 else 'validation'} out of {source.n}.")
+        val_source = ArraySource(source.x[split_at:], source.y[split_at:],
+                                 None if source.sw is None else source.sw[split_at:],
+                                 validation_batch_size or source.batch_size, False)
+        source = ArraySource(source.x[:split_at], source.y[:split_at],
+                             None if source.sw is None else source.sw[:split_at], source.batch_size, shuffle)
+    elif validation_data is not None:
+        val_source = _validation_source(validation_data, validation_batch_size or batch_size)
+
+    if is_array:
+        model._check_input_width(source.x.shape[1:], "x")
+        model._check_targets(source.y, "y")
+        if val_source is not None and isinstance(val_source, ArraySource):
+            model._check_input_width(val_source.x.shape[1:], "validation_data")
+            model._check_targets(val_source.y, "validation_data")
+    cw = args.check_class_weight(class_weight, model._num_classes())
+    if cw is not None and is_array:
+        # Arrays: turn class weights into per-sample weights once, not per batch.
+        per_sample = class_weight_for(source.y, cw)
+        source.sw = per_sample if source.sw is None else source.sw * per_sample
+        cw = None
+    train_batches = EpochBatches(source, steps_per_epoch, class_weight=cw)
+    val_batches = EpochBatches(val_source, validation_steps) if val_source is not None else None
+
+    spe = model._steps_per_execution
+    cb_list = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0, model=model, profile=profile,
+                           verbose=verbose, epochs=epochs, steps=train_batches.steps_per_epoch)
+    step = Step(model)
+    if hasattr(source, "dataset"):
+        source.on_epoch_end()  # Keras 3 calls it once before training starts.
+    model.stop_training = False
+    cb_list.on_train_begin({})
+    training_logs: dict = {}
+    y_shape = source.y.shape if is_array else None
+    for epoch in range(initial_epoch, epochs):
+        groups = _executions(train_batches, spe)
+        if groups is None:
+            warn_ran_out("x", steps_per_epoch, epochs)
+            break
+        running = None
+        cb_list.on_epoch_begin(epoch, {})
+        logs: dict = {}
+        for index, group in groups:
+            cb_list.on_train_batch_begin(index, _batch_logs(profile, index, group[0]))
+            for x_b, y_b, sw_b in group:
+                loss_value, n, y_pred = step.train(x_b, y_b, sw_b)
+                if running is None:
+                    running = model._compiled.fresh(y_b.shape if y_shape is None else y_shape, y_pred.shape)
+                running.update(loss_value, n, y_b, y_pred, None)
+            logs = running.logs()
+            if profile.batch_logs_size:
+                logs = {"batch": index, "size": sum(len(b[0]) for b in group), **logs}
+            cb_list.on_train_batch_end(index + len(group) - 1, logs)
+            if model.stop_training:
+                break
+        epoch_logs = running.logs()
+        if val_batches is not None and args.should_validate(epoch, validation_freq):
+            val_logs = run_test_loop(model, val_batches, cb_list, step, spe, None, profile)
+            epoch_logs.update({"val_" + k: v for k, v in val_logs.items()})
+        source.on_epoch_end()
+        training_logs = dict(epoch_logs)
+        cb_list.on_epoch_end(epoch, epoch_logs)
+        if model.stop_training:
+            break
+    cb_list.on_train_end(training_logs)
+    return cb_list.history
+
+
+def _validation_source(validation_data, batch_size):
+    from .data import GeneratorSource, PyDatasetSource, is_generator_like
+    from ..utils.py_dataset import PyDataset
+
+    if isinstance(validation_data, PyDataset):
+        return PyDatasetSource(validation_data, "validation_data")
+    if is_generator_like(validation_data):
+        return GeneratorSource(validation_data, "validation_data")
+    if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
+        raise ValueError("validation_data must be a tuple (x_val, y_val) or (x_val, y_val, val_sample_weight), "
+                         f"a generator or a PyDataset; got {type(validation_data).__name__}.")
+    vx, vy, *rest = validation_data
+    return args.make_source(vx, vy, rest[0] if rest else None, batch_size, False, "validation_data",
+                            expect_targets=True)
+
+
+def evaluate(model, x, y, batch_size, verbose, sample_weight, steps, callbacks, return_dict):
+    model._require_compiled("evaluate")
+    verbose = args.resolve_verbose(verbose)
+    args.check_int(steps, "steps", 1, allow_none=True)
+    source = args.make_source(x, y, sample_weight, batch_size, False, "x", expect_targets=True)
+    if isinstance(source, ArraySource):
+        model._check_input_width(source.x.shape[1:], "x")
+        model._check_targets(source.y, "y")
+    batches = EpochBatches(source, steps)
+    cb_list = CallbackList(callbacks, add_progbar=verbose != 0, model=model, profile=model._profile,
+                           verbose=verbose, epochs=1, steps=batches.steps_per_epoch)
+    step = Step(model)
+    logs = run_test_loop(model, batches, cb_list, step, model._steps_per_execution, None, model._profile)
+    if return_dict:
+        return logs
+    names = model._compiled.metrics_names
+    if not logs:
+        return None
+    if profile_acc := model._profile.accuracy_key:
+        names = [profile_acc if n == "accuracy" else n for n in names]
+    values = [logs[name] for name in names]
+    return values[0] if len(values) == 1 else values
+
+
+def predict(model, x, batch_size, verbose, steps, callbacks):
+    verbose = args.resolve_verbose(verbose)
+    args.check_int(steps, "steps", 1, allow_none=True)
+    source = args.make_source(x, None, None, batch_size, False, "x", expect_targets=False, check_values=False)
+    if isinstance(source, ArraySource):
+        model._check_input_width(source.x.shape[1:], "x")
+    batches = EpochBatches(source, steps)
+    cb_list = CallbackList(callbacks, add_progbar=verbose != 0, model=model, profile=model._profile,
+                           verbose=verbose, epochs=1, steps=batches.steps_per_epoch)
+    layers = model._compute_layers()
+    model.stop_predicting = False
+    cb_list.on_predict_begin({})
+    spe = model._steps_per_execution
+    total = source.n if isinstance(source, ArraySource) and steps is None else None
+    out: np.ndarray | None = None
+    pieces: list[np.ndarray] = []
+    filled = 0
+    for index, group in _executions(batches, spe) or ():
+        cb_list.on_predict_batch_begin(index, _batch_logs(model._profile, index, group[0]))
+        start = filled
+        for x_b, _, _ in group:
+            y_b = x_b
+            for layer in layers:
+                y_b = layer.forward(y_b, False)
+            if total is not None:
+                if out is None:
+                    # Arrays: one output buffer of the final size, so predicting needs no concatenation copy.
+                    out = np.empty((total, *y_b.shape[1:]), dtype=y_b.dtype)
+                out[filled:filled + len(y_b)] = y_b
+            else:
+                pieces.append(y_b)
+            filled += len(y_b)
+        outputs = out[start:filled] if out is not None else np.concatenate(pieces[-len(group):])
+        cb_list.on_predict_batch_end(index + len(group) - 1, {"outputs": outputs})
+        if model.stop_predicting:
+            break
+    cb_list.on_predict_end({})
+    if out is not None:
+        return out[:filled]
+    if not pieces:
+        raise ValueError("predict() got no batches from x: the generator or dataset is empty.")
+    return np.concatenate(pieces)
