@@ -92,7 +92,9 @@ def build_languages(
     return results
 
 
-def update_catalogs(*, locale_dir: Path = LOCALE_DIR, pot_dir: Path = BUILD_DIR / "gettext") -> None:
+def update_catalogs(
+    *, locale_dir: Path = LOCALE_DIR, pot_dir: Path = BUILD_DIR / "gettext", warnings_as_errors: bool = True
+) -> None:
     """Regenerate the .pot templates from the English sources and merge them into every language's catalogs."""
     env = {**os.environ, "SOURCE_DATE_EPOCH": REPRODUCIBLE_EPOCH}
     # Stale templates of deleted pages would keep their catalogs alive: start from an empty directory.
@@ -100,7 +102,8 @@ def update_catalogs(*, locale_dir: Path = LOCALE_DIR, pot_dir: Path = BUILD_DIR 
         for pot in pot_dir.rglob("*.pot"):
             pot.unlink()
     gettext = _run(
-        [sys.executable, "-m", "sphinx", "-b", "gettext", "-W", "--keep-going", "-q",
+        [sys.executable, "-m", "sphinx", "-b", "gettext", "-q",
+         *(("-W", "--keep-going") if warnings_as_errors else ()),
          "-d", str(pot_dir.parent / "doctrees" / "gettext"), str(DOCS_DIR), str(pot_dir)],
         env=env,
     )
@@ -128,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     if args.update_catalogs:
-        update_catalogs()
+        update_catalogs(warnings_as_errors=not args.allow_warnings)
         print(f"catalogs updated in {LOCALE_DIR.relative_to(REPO_ROOT)}/ for {', '.join(TRANSLATED)}")
         return 0
 

@@ -40,13 +40,37 @@ logger = logging.getLogger(__name__)
 SPEC_DIR = Path(__file__).resolve().parents[2] / "conformance" / "spec"
 PROFILES = ("keras3", "keras2", "keras1", "keras0")
 
-# The spec writes code in Markdown-style single backticks; rst needs double ones (single would be italic).
-_SINGLE_BACKTICKS = re.compile(r"(?<![`:\w])`([^`\n]+)`(?![`_\w])")
+# The spec's sentences are plain text with code names in them (``fit()``, ``val_*``, ``model.stop_training``).
+# Marking those as inline literals renders them as code and keeps rst's markup characters (``*``, ``_``)
+# inside literals, where they mean nothing; any ``*`` left over is escaped.
+_CODE = re.compile(
+    r"""
+    '[^'\s]+'                                        # quoted names: 'accuracy'
+    | \[[^\]]*\*[^\]]*\]                            # lists with a star: [loss, *metrics]
+    | (?<![\w.])[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*       # calls, possibly dotted: float(model.optimizer.lr)
+      \((?:[^()]|\([^()]*\))*\)
+    | \*?(?<![\w.])(?:[A-Za-z]\w*\.)*\w*_\w*         # names with an underscore: on_epoch_end, val_*, *_begin,
+      (?:\.\w+)*\*?(?:=\w+)?                          # return_dict=True
+    | (?<![\w.])[A-Za-z]\w*(?:\.[A-Za-z]\w*)+         # dotted names: self.model, History.history[key]
+      (?:\[\w+\])?
+    | \b[A-Z][a-z]+[A-Z]\w*                            # CamelCase classes: ValueError, PyDataset
+    """,
+    re.VERBOSE,
+)
 
 
 def spec_text_to_rst(text: str) -> str:
-    """Turn a spec sentence into rst: single-backtick code becomes inline literals, whitespace is collapsed."""
-    return _SINGLE_BACKTICKS.sub(r"``\1``", " ".join(text.split()))
+    """Turn a spec sentence into rst: code names become inline literals, whitespace is collapsed."""
+    text = " ".join(text.split())
+    if "`" in text:  # the sentence marks its own code, Markdown style
+        return re.sub(r"(?<!`)`([^`]+)`(?!`)", r"``\1``", text)
+    pieces, last = [], 0
+    for match in _CODE.finditer(text):
+        pieces.append(text[last:match.start()].replace("*", "\\*"))
+        pieces.append(f"``{match.group(0)}``")
+        last = match.end()
+    pieces.append(text[last:].replace("*", "\\*"))
+    return "".join(pieces)
 
 
 def _comma_list(argument: str | None) -> list[str]:
@@ -216,9 +240,11 @@ def outline(calls: list[tuple[str, int | None, Any]]) -> str:
         if hook.endswith("_end"):
             depth -= 1
         if keys is None:
-            logs = "(no logs)"
+            logs = "(no logs argument)"
+        elif not keys:
+            logs = "logs = {}"
         else:
-            logs = "logs={" + ", ".join(repr(k) for k in sorted(keys)) + "}"
+            logs = "logs keys: " + ", ".join(sorted(keys))
         lines.append(f"{'  ' * depth + label:<{width}}{logs}")
         if hook.endswith("_begin"):
             depth += 1

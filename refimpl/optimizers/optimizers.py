@@ -71,12 +71,13 @@ class RMSprop(Optimizer):
         return slots
 
     def update(self, variable, grad, slots, lr):
-        rho = np.float32(self.rho)
+        # (1 - rho) is formed in Python floats before the cast, as Keras does; in float32 it drifts by 1e-7.
+        rho, one_minus_rho = np.float32(self.rho), np.float32(1 - self.rho)
         velocity = slots[0].value
-        velocity[...] = rho * velocity + (1 - rho) * np.square(grad)
+        velocity[...] = rho * velocity + one_minus_rho * np.square(grad)
         if self.centered:
             avg = slots[-1].value
-            avg[...] = rho * avg + (1 - rho) * grad
+            avg[...] = rho * avg + one_minus_rho * grad
             denominator = velocity - np.square(avg) + np.float32(self.epsilon)
         else:
             denominator = velocity + np.float32(self.epsilon)
@@ -120,8 +121,10 @@ class Adam(Optimizer):
         b1, b2 = np.float32(self.beta_1), np.float32(self.beta_2)
         alpha = lr * np.sqrt(1 - b2**step) / (1 - b1**step)
         m, v = slots[0].value, slots[1].value
-        m += (grad - m) * (1 - b1)
-        v += (np.square(grad) - v) * (1 - b2)
+        # The moment factors are formed in Python floats (1 - 0.999 == 0.001), the bias corrections in
+        # float32 (0.999 ** t): Keras does both that way, and the 5e-5 gap between the two matters.
+        m += (grad - m) * np.float32(1 - self.beta_1)
+        v += (np.square(grad) - v) * np.float32(1 - self.beta_2)
         if self.amsgrad:
             v_hat = slots[2].value
             np.maximum(v_hat, v, out=v_hat)

@@ -152,6 +152,7 @@ def fit(model, x, y, batch_size, epochs, verbose, callbacks, validation_split, v
     spe = model._steps_per_execution
     cb_list = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0, model=model, profile=profile,
                            verbose=verbose, epochs=epochs, steps=train_batches.steps_per_epoch)
+    model.history = cb_list.history
     step = Step(model)
     if hasattr(source, "dataset"):
         source.on_epoch_end()  # Keras 3 calls it once before training starts.

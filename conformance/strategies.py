@@ -1,0 +1,223 @@
+"""Hypothesis strategies that draw scenarios (see conformance.scenario), each draw labelled.
+
+Lists are ordered simplest first, so failing examples shrink towards small, plain scenarios: arrays before
+generators, no validation before validation, one recorder before several, no actions before actions.
+"""
+
+from __future__ import annotations
+
+from hypothesis import strategies as st
+
+from conformance.model import steps_run
+from conformance.scenario import (
+    TASKS,
+    Action,
+    Call,
+    RecorderSpec,
+    Scenario,
+    batch_size_of,
+    data_batches,
+)
+
+METRICS = {"regression": ("mae", "mse"), "binary": ("accuracy", "mae"), "categorical": ("accuracy",)}
+OPTIMIZERS = ("SGD", "Adam", "RMSprop", "Adagrad")
+FIT_HOOKS = ("on_train_batch_end", "on_epoch_end", "on_train_batch_begin", "on_epoch_begin", "on_train_begin",
+             "on_test_batch_end", "on_test_begin", "on_test_end", "on_train_end")
+BAD_FIT_ARGUMENTS = (
+    ("batch_size", 0), ("batch_size", -1), ("epochs", -1), ("validation_split", 1.5),
+    ("validation_split", -0.1), ("validation_freq", 0), ("steps_per_epoch", 0), ("initial_epoch", -1),
+)
+
+
+def setups(profile: str = "keras3") -> st.SearchStrategy[Scenario]:
+    """A model setup without calls: task, metrics, optimizer, learning rate, steps_per_execution, seed."""
+
+    @st.composite
+    def draw_setup(draw):
+        task = draw(st.sampled_from(TASKS), label="task")
+        metrics = draw(st.lists(st.sampled_from(METRICS[task]), unique=True, max_size=2), label="metrics")
+        return Scenario(
+            task=task,
+            metrics=tuple(metrics),
+            optimizer=draw(st.sampled_from(OPTIMIZERS), label="optimizer"),
+            learning_rate=draw(st.sampled_from((0.0, 0.01)), label="learning_rate"),
+            steps_per_execution=draw(st.sampled_from((1, 1, 2, 3)), label="steps_per_execution"),
+            seed=draw(st.integers(0, 3), label="seed"),
+            calls=(),
+        )
+
+    return draw_setup()
+
+
+def _recorders(draw, profile: str, actions: list[Action]) -> tuple[RecorderSpec, ...]:
+    kinds = ["full", "legacy"] + (["no_logs"] if profile == "keras0" else [])
+    extra = draw(st.lists(st.sampled_from(kinds), max_size=2), label="more_recorders")
+    owner = draw(st.integers(0, len(extra)), label="acting_recorder") if extra else 0
+    recs = []
+    for i, kind in enumerate(["full", *extra]):
+        mine = tuple(actions) if i == owner and kind == "full" else ()
+        recs.append(RecorderSpec(kind, mine))
+    if owner and recs[owner].kind != "full":  # only full recorders act: give the actions to the first one
+        recs[0] = RecorderSpec("full", tuple(actions))
+    return tuple(recs)
+
+
+def _fit_action(draw, call: Call, steps: int) -> Action:
+    do = draw(st.sampled_from(("stop_training", "nested_evaluate", "edit_logs", "nested_predict", "raise")),
+              label="action")
+    hooks = {"edit_logs": ("on_epoch_end",),
+             "nested_evaluate": ("on_epoch_end", "on_train_batch_end", "on_epoch_begin", "on_train_end"),
+             "nested_predict": ("on_epoch_end", "on_train_begin")}.get(do, FIT_HOOKS)
+    hook = draw(st.sampled_from(hooks), label="action_hook")
+    epoch_span = range(call.initial_epoch, max(call.epochs, call.initial_epoch + 1))
+    epoch = draw(st.sampled_from(list(epoch_span)), label="action_epoch")
+    if "batch" in hook:
+        index = draw(st.integers(0, max(steps - 1, 0)), label="action_index")
+        if "test" in hook:
+            index, epoch = None, epoch
+    elif "epoch" in hook:
+        index, epoch = epoch, None
+    else:
+        index, epoch = None, None
+    return Action(do, hook, index, epoch)
+
+
+@st.composite
+def fit_calls(draw, profile: str = "keras3", actions: bool = True) -> Call:
+    """A fit() call: inputs, epochs, steps, validation, weights, recorders and their actions."""
+    kind = draw(st.sampled_from(("arrays", "generator", "pydataset")), label="input")
+    validation = draw(st.sampled_from((None, "data", "split")), label="validation")
+    if validation == "split" and kind != "arrays":
+        validation = "data"  # Keras cannot split a generator
+    n = draw(st.integers(1, 40), label="n")
+    split = draw(st.sampled_from((0.25, 0.5)), label="validation_split") if validation == "split" else 0.25
+    if validation == "split":
+        n = max(4, n - n % 4)  # exact splits: n * (1 - split) is an integer
+    batch_size = draw(st.one_of(st.integers(1, 16), st.none()), label="batch_size")
+    min_epochs = 1 if profile != "keras3" else 0
+    initial_epoch = draw(st.sampled_from((0, 0, 1, 2)), label="initial_epoch")
+    epochs = draw(st.integers(min_epochs, 3), label="epochs") + (initial_epoch if min_epochs else 0)
+    finite = True
+    steps = None
+    if kind == "generator":
+        finite = draw(st.booleans(), label="finite")
+    bs = batch_size or 32
+    n_train = int(n * (1 - split)) if validation == "split" else n
+    if kind == "generator" and not finite:
+        steps = draw(st.integers(1, 4), label="steps_per_epoch")
+    elif draw(st.booleans(), label="use_steps_per_epoch") and kind != "generator":
+        # Implementations disagree on what the next epoch reads after a partial pass, so keep one epoch.
+        steps = draw(st.integers(1, data_batches(n_train, bs)), label="steps_per_epoch")
+        epochs = min(epochs, initial_epoch + 1)
+    if kind == "generator" and finite:
+        epochs = min(epochs, initial_epoch + 1)  # a finite generator is spent after one epoch
+    if kind != "arrays":
+        batch_size = bs
+    freq: int | tuple[int, ...] = 1
+    vbs = None
+    if validation:
+        freq = draw(st.one_of(st.just(1), st.integers(2, 3),
+                              st.lists(st.integers(1, 4), min_size=1, max_size=3, unique=True)
+                              .map(lambda v: tuple(sorted(v)))), label="validation_freq")
+        vbs = draw(st.one_of(st.none(), st.integers(1, 8)), label="validation_batch_size")
+    call = Call(
+        method="fit", n=n, batch_size=batch_size, input=kind, finite=finite, steps=steps, epochs=epochs,
+        initial_epoch=initial_epoch, validation=validation, validation_split=split,
+        val_n=draw(st.integers(1, 12), label="val_n"), validation_batch_size=vbs, validation_freq=freq,
+        sample_weight=draw(st.booleans(), label="sample_weight"),
+        lr_schedule=draw(st.booleans(), label="lr_schedule"),
+        stop_preset=draw(st.booleans(), label="stop_preset"),
+    )
+    acts: list[Action] = []
+    if actions:
+        for _ in range(draw(st.integers(0, 2), label="n_actions")):
+            acts.append(_fit_action(draw, call, data_batches(steps_run(call), 1)))
+    return Call(**{**call.__dict__, "recorders": _recorders(draw, profile, acts)})
+
+
+@st.composite
+def eval_calls(draw, method: str = "evaluate", profile: str = "keras3", actions: bool = True) -> Call:
+    """An evaluate() or predict() call."""
+    kind = draw(st.sampled_from(("arrays", "generator", "pydataset")), label="input")
+    n = draw(st.integers(1, 40), label="n")
+    batch_size = draw(st.one_of(st.integers(1, 16), st.none()), label="batch_size")
+    if kind != "arrays":
+        batch_size = batch_size or 32
+    steps = None
+    if draw(st.booleans(), label="use_steps"):
+        steps = draw(st.integers(1, data_batches(n, batch_size or 32)), label="steps")
+    call = Call(method=method, n=n, batch_size=batch_size, input=kind, steps=steps,
+                sample_weight=method == "evaluate" and draw(st.booleans(), label="sample_weight"),
+                return_dict=method == "evaluate" and draw(st.booleans(), label="return_dict"), epochs=1)
+    acts = []
+    if actions and draw(st.booleans(), label="with_action"):
+        prefix = "on_test" if method == "evaluate" else "on_predict"
+        do = draw(st.sampled_from(("stop_evaluating" if method == "evaluate" else "stop_predicting", "raise")),
+                  label="action")
+        total = data_batches(steps or data_batches(n, batch_size or 32), 1)
+        acts.append(Action(do, f"{prefix}_batch_end", draw(st.integers(0, total - 1), label="action_index")))
+    return Call(**{**call.__dict__, "recorders": _recorders(draw, profile, acts)})
+
+
+def _with_calls(setup: st.SearchStrategy[Scenario], calls: st.SearchStrategy[Call]) -> st.SearchStrategy[Scenario]:
+    return st.builds(lambda s, c: s.replace(calls=(c,)), setup, calls)
+
+
+def _adjust_weights(s: Scenario) -> Scenario:
+    """class_weight only makes sense for classification."""
+    return s
+
+
+@st.composite
+def class_weighted(draw, profile: str = "keras3") -> Scenario:
+    setup = draw(setups(profile).filter(lambda s: s.task != "regression"), label="setup")
+    call = draw(fit_calls(profile, actions=False), label="call")
+    if call.input != "arrays":
+        call = Call(**{**call.__dict__, "input": "arrays"})
+    return setup.replace(calls=(Call(**{**call.__dict__, "class_weight": True}),))
+
+
+@st.composite
+def bad_input(draw, profile: str = "keras3") -> Scenario:
+    setup = draw(setups(profile), label="setup")
+    name, value = draw(st.sampled_from(BAD_FIT_ARGUMENTS), label="bad_argument")
+    validation = "split" if name == "validation_split" else None
+    call = Call(method="fit", n=8, batch_size=4, epochs=2, validation=validation, bad_argument=(name, value),
+                validation_freq=1, recorders=(RecorderSpec(),))
+    if name == "validation_freq":
+        call = Call(**{**call.__dict__, "validation": "data"})
+    return setup.replace(calls=(call,))
+
+
+def scenarios(family: str = "fit", profile: str = "keras3") -> st.SearchStrategy[Scenario]:
+    """Scenarios of one family: `fit`, `evaluate`, `predict`, `class_weight` or `bad_input`.
+
+    Args:
+        family: Which kind of call the scenario makes. Defaults to `"fit"`.
+        profile: The profile under test (keras0 adds recorders without logs, keras2 avoids epochs=0).
+            Defaults to `"keras3"`.
+
+    Returns:
+        A strategy of one-call scenarios.
+    """
+    if family == "fit":
+        return _with_calls(setups(profile), fit_calls(profile))
+    if family in ("evaluate", "predict"):
+        return _with_calls(setups(profile), eval_calls(family, profile))
+    if family == "class_weight":
+        return class_weighted(profile)
+    if family == "bad_input":
+        return bad_input(profile)
+    raise ValueError(f"unknown scenario family {family!r}; known: fit, evaluate, predict, class_weight, bad_input")
+
+
+FAMILIES = ("fit", "evaluate", "predict", "class_weight", "bad_input")
+
+
+def any_call(profile: str = "keras3") -> st.SearchStrategy[Call]:
+    """A fit, evaluate or predict call without raising actions, for sequences on one model."""
+    return st.one_of(fit_calls(profile), eval_calls("evaluate", profile), eval_calls("predict", profile)).filter(
+        lambda c: not any(a.do == "raise" for r in c.recorders for a in r.actions))
+
+
+__all__ = ["FAMILIES", "any_call", "batch_size_of", "eval_calls", "fit_calls", "scenarios", "setups"]
