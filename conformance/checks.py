@@ -243,8 +243,9 @@ def _batch_count(ctx: CheckContext) -> Result:
     out = []
     for r in ctx.full():
         for _, obs, exp in _batch_runs(ctx, r):
-            if obs and obs[0].hook.startswith("on_train") and len(obs) != len(exp):
-                out.append(f"an epoch ran {len(obs) // 2} batch pairs, expected {len(exp) // 2} "
+            got = len([e for e in obs if e.hook.endswith("_end")])
+            if obs and obs[0].hook.startswith("on_train") and got != len(exp) // 2:
+                out.append(f"an epoch ran {got} training batches, expected {len(exp) // 2} "
                            f"(steps {ctx.exp.steps}, steps_per_execution {ctx.scenario.steps_per_execution})")
     return out[:3]
 
@@ -340,6 +341,9 @@ def _legacy(ctx: CheckContext) -> Result:
     reference = ctx.full()[0] if ctx.full() else None
     for r in legacy:
         got, want = seq(ctx.trace.events[r]), seq(ctx.exp.events[r])
+        if reference is not None:  # judge the legacy hooks against what the training hooks really did
+            names = {"on_train_batch_begin": "on_batch_begin", "on_train_batch_end": "on_batch_end"}
+            want = [(names[e.hook], e.index) for e in ctx.outer(reference) if e.hook in names]
         if got != want:
             out.append(f"legacy recorder saw {fmt(got)}; expected {fmt(want)}")
         elif reference is not None:
@@ -361,11 +365,17 @@ def _no_epochs(ctx: CheckContext) -> Result:
             for r in ctx.full() if seq(ctx.outer(r)) != want]
 
 
+def shape(events: Iterable[Event | Expected], per_execution: int) -> list[tuple[str, int | None]]:
+    """(hook, index) pairs; with steps_per_execution > 1 end indices are left to their own clause."""
+    return [(e.hook, None if per_execution > 1 and e.hook.endswith("batch_end") else e.index) for e in events]
+
+
 def _whole_sequence(ctx: CheckContext, method: str, flag: str) -> Result:
     if ctx.call.method != method or not applies(ctx) or ctx.actions(flag) or ctx.actions("raise"):
         return None
+    k = ctx.scenario.steps_per_execution
     return [f"recorder {r}: saw {fmt(seq(ctx.outer(r)), 20)}; expected {fmt(seq(ctx.expected_outer(r)), 20)}"
-            for r in ctx.full() if seq(ctx.outer(r)) != seq(ctx.expected_outer(r))]
+            for r in ctx.full() if shape(ctx.outer(r), k) != shape(ctx.expected_outer(r), k)]
 
 
 @check("evaluate.order.sequence")
@@ -482,8 +492,9 @@ def _stop_eval_predict(ctx: CheckContext) -> Result:
     flag = "stop_evaluating" if ctx.call.method == "evaluate" else "stop_predicting"
     if ctx.call.method == "fit" or not ctx.actions(flag) or not applies(ctx):
         return None
+    k = ctx.scenario.steps_per_execution
     return [f"{flag} set: saw {fmt(seq(ctx.outer(r)))}; expected {fmt(seq(ctx.expected_outer(r)))}"
-            for r in ctx.full() if seq(ctx.outer(r)) != seq(ctx.expected_outer(r))]
+            for r in ctx.full() if shape(ctx.outer(r), k) != shape(ctx.expected_outer(r), k)]
 
 
 # ------------------------------------------------------------------------------------------ logs keys

@@ -45,6 +45,18 @@ gettext_last_translator = "keras-callback-contract translators"
 gettext_language_team = "keras-callback-contract translators"
 # The languages the site is built in, with the names the switcher shows (each in its own language).
 site_languages = {"en": "English", "zh_CN": "简体中文", "ko": "한국어"}
+# The site's title in each language (config values do not go through the catalogs).
+site_titles = {"en": "Keras callback contract", "zh_CN": "Keras 回调函数契约", "ko": "Keras 콜백 계약"}
+
+# jieba reports its dictionary loading on stderr in every Chinese build; only its warnings matter here.
+try:
+    import logging as _logging
+
+    import jieba as _jieba
+
+    _jieba.setLogLevel(_logging.WARNING)
+except ImportError:  # without jieba Sphinx cannot index Chinese; tests/docs fail loudly on that
+    pass
 
 # --- HTML ---------------------------------------------------------------------------------------------------
 html_theme = "furo"

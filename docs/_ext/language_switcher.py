@@ -52,10 +52,13 @@ def _check_config(app: Sphinx, config: Any) -> None:
     if language not in config.site_languages:
         known = ", ".join(config.site_languages)
         raise ValueError(f"language={language!r} is not one of the site's languages: {known}")
+    if language in config.site_titles:
+        config.html_title = config.site_titles[language]
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
     app.add_config_value("site_languages", {"en": "English"}, "html", types=(dict,))
+    app.add_config_value("site_titles", {}, "html", types=(dict,))
     app.connect("config-inited", _check_config)
     app.connect("html-page-context", _add_context)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

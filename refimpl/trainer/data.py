@@ -111,12 +111,14 @@ class EpochBatches:
     """Hands out the batches of successive epochs from a source.
 
     Without ``steps``, each epoch is one full pass. With ``steps``, an epoch takes up to ``steps``
-    batches from the current pass and the next epoch continues it; a pass that runs dry ends the epoch
-    early and the next epoch starts a new pass.
+    batches from the current pass and the next epoch continues it (``carry_over``, training); a pass
+    that runs dry ends the epoch early and the next epoch starts a new pass. Evaluation does not carry
+    over: each run starts a new pass, except over a generator, which cannot restart.
     """
 
-    def __init__(self, source: BatchSource, steps: int | None, class_weight=None):
+    def __init__(self, source: BatchSource, steps: int | None, class_weight=None, carry_over: bool = True):
         self.source = source
+        self.carry_over = carry_over
         self.steps = steps
         self.class_weight = class_weight
         self._live: Iterator[Batch] | None = None
@@ -136,7 +138,7 @@ class EpochBatches:
 
     def epoch(self) -> Iterator[Batch]:
         """The batches of one epoch (possibly none, when a generator has run out)."""
-        if self._live is None or self.steps is None:
+        if self._live is None or self.steps is None or (not self.carry_over and self.source.restartable):
             self._live = self._next_pass()
             if self._live is None:
                 return

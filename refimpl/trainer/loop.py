@@ -122,7 +122,7 @@ def fit(model, x, y, batch_size, epochs, verbose, callbacks, validation_split, v
 
     val_source = None
     if validation_split:
-        split_at = int(math.ceil(source.n * (1.0 - validation_split)))
+        split_at = int(math.floor(source.n * (1.0 - validation_split)))
         if split_at == 0 or split_at == source.n:
             raise ValueError(f"validation_split={validation_split} leaves no samples for "
                              f"{'training' if split_at == 0 else 'validation'} out of {source.n}.")
@@ -147,7 +147,7 @@ def fit(model, x, y, batch_size, epochs, verbose, callbacks, validation_split, v
         source.sw = per_sample if source.sw is None else source.sw * per_sample
         cw = None
     train_batches = EpochBatches(source, steps_per_epoch, class_weight=cw)
-    val_batches = EpochBatches(val_source, validation_steps) if val_source is not None else None
+    val_batches = EpochBatches(val_source, validation_steps, carry_over=False) if val_source is not None else None
 
     spe = model._steps_per_execution
     cb_list = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0, model=model, profile=profile,

@@ -1,0 +1,272 @@
+"""Run the suite against one implementation: explore scenarios with hypothesis, check every clause, shrink.
+
+Three phases: (1) the hand-picked examples (conformance.examples) and, per scenario family, hypothesis-drawn
+scenarios; every call is checked against every clause of the profile and the verdicts are tallied per clause;
+(2) a hypothesis state machine makes sequences of fit/evaluate/predict calls on one model; (3) for each
+failing clause, `hypothesis.find` looks for a minimal failing scenario within a time budget.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from hypothesis import Phase, find, given, settings
+from hypothesis import strategies as st
+from hypothesis.errors import NoSuchExample, Unsatisfiable
+from hypothesis.stateful import RuleBasedStateMachine, initialize, rule, run_state_machine_as_test
+
+from conformance import hypothesis_profiles
+from conformance.adapters import Adapter
+from conformance.checks import CheckContext, run_checks
+from conformance.model import expect_call
+from conformance.scenario import Scenario, to_snippet
+from conformance.spec import Clause, load_clauses
+from conformance.strategies import FAMILIES, any_call, scenarios, setups
+
+
+@dataclass
+class ClauseTally:
+    """What the run found out about one clause."""
+
+    clause: Clause
+    checked: int = 0
+    failed: int = 0
+    messages: list[str] = field(default_factory=list)
+    scenario: Scenario | None = None
+    family: str | None = None
+    shrunk: bool = False
+
+    @property
+    def status(self) -> str:
+        if self.failed:
+            return "fail"
+        return "pass" if self.checked else "unchecked"
+
+
+@dataclass
+class AdapterError:
+    """The adapter or the suite's own harness raised: not a verdict on the implementation."""
+
+    family: str
+    scenario: Scenario
+    traceback: str
+
+
+class ClauseViolation(AssertionError):
+    """Raised inside the state machine so hypothesis shrinks the call sequence."""
+
+
+class Run:
+    """One implementation, one profile, one hypothesis settings profile.
+
+    Args:
+        adapter: The implementation's adapter.
+        profile: The contract profile to check. Defaults to `"keras3"`.
+        hypothesis_profile: `ci`, `dev` or `thorough`. Defaults to `"ci"`.
+        shrink: Whether to look for minimal failing scenarios. Defaults to `True`.
+        progress: Where progress lines go (`None`: silent). Defaults to `None`.
+        examples_scale: Multiplies every family's number of examples. Defaults to `1.0`.
+    """
+
+    def __init__(self, adapter: Adapter, profile: str = "keras3", hypothesis_profile: str = "ci",
+                 shrink: bool = True, progress: Any = None, examples_scale: float = 1.0):
+        self.adapter, self.profile = adapter, profile
+        self.hyp_name = hypothesis_profile
+        self.settings = hypothesis_profiles.get(hypothesis_profile)
+        self.shrink_enabled, self.progress, self.scale = shrink, progress, examples_scale
+        self.clauses = load_clauses(profile)
+        self.ids = [c.id for c in self.clauses]
+        self.tallies = {c.id: ClauseTally(c) for c in self.clauses}
+        self.errors: list[AdapterError] = []
+        self.families: dict[str, dict[str, float]] = {}
+        self.scenarios_run = 0
+        self.seconds = 0.0
+
+    # ------------------------------------------------------------------------------------------- checks
+    def check_scenario(self, scenario: Scenario, family: str, record: bool = True) -> dict[str, list[str]]:
+        """Run `scenario` and check it: {clause id: violations} over all its calls (merged)."""
+        verdicts: dict[str, list[str]] = {}
+        try:
+            session = self.adapter.start(scenario, self.profile)
+            state = {"lr_changed": False, "previous_stop": False}
+            for call in scenario.calls:
+                trace = session.call(call)
+                if trace.harness_errors:
+                    raise RuntimeError("the recorder failed:\n" + trace.harness_errors[0])
+                for cid, msgs in self.check_call(scenario, call, trace, state).items():
+                    verdicts.setdefault(cid, []).extend(msgs)
+        except Exception:
+            if record:
+                self.errors.append(AdapterError(family, scenario, traceback.format_exc(limit=12)[-4000:]))
+            return {}
+        if record:
+            self.scenarios_run += 1
+            self.record(verdicts, scenario, family)
+        return verdicts
+
+    def check_call(self, scenario: Scenario, call, trace, state: dict[str, bool]) -> dict[str, list[str]]:
+        exp = expect_call(scenario, call, self.profile)
+        ctx = CheckContext(scenario, call, exp, trace, self.profile, lr_changed=state["lr_changed"],
+                           previous_stop=state["previous_stop"])
+        verdicts = run_checks(ctx, self.ids)
+        state["lr_changed"] = state["lr_changed"] or call.lr_schedule
+        state["previous_stop"] = exp.stop_set is not None or call.stop_preset
+        return verdicts
+
+    def record(self, verdicts: dict[str, list[str]], scenario: Scenario, family: str) -> None:
+        for cid, msgs in verdicts.items():
+            tally = self.tallies[cid]
+            tally.checked += 1
+            if msgs:
+                tally.failed += 1
+                if tally.scenario is None or (family == "sequence" and tally.family == "sequence"):
+                    tally.scenario, tally.family, tally.messages = scenario, family, msgs[:5]
+
+    # ---------------------------------------------------------------------------------------- phases
+    def _say(self, text: str) -> None:
+        if self.progress is not None:
+            print(text, file=self.progress, flush=True)
+
+    def _budget(self, family: str) -> int:
+        return max(3, int(self.settings.max_examples * hypothesis_profiles.FAMILY_SHARE[family] * self.scale))
+
+    def run_examples(self) -> None:
+        from conformance.examples import examples
+
+        t0 = time.monotonic()
+        chosen = examples(self.profile)
+        for s in chosen:
+            self.check_scenario(s, "examples")
+        self._done("examples", len(chosen), t0)
+
+    def explore(self, family: str) -> None:
+        t0, before = time.monotonic(), self.scenarios_run
+        strategy = scenarios(family, self.profile)
+
+        @settings(self.settings, max_examples=self._budget(family), phases=[Phase.explicit, Phase.generate])
+        @given(strategy)
+        def explore_family(scenario: Scenario) -> None:
+            self.check_scenario(scenario, family)
+
+        try:
+            explore_family()
+        except Unsatisfiable:
+            pass
+        self._done(family, self.scenarios_run - before, t0)
+
+    def sequences(self) -> None:
+        t0, before = time.monotonic(), self.scenarios_run
+        run = self
+
+        class CallSequences(RuleBasedStateMachine):
+            """fit/evaluate/predict calls in any order on one model, every call checked."""
+
+            def __init__(self):
+                super().__init__()
+                self.setup: Scenario | None = None
+                self.calls: list = []
+                self.state = {"lr_changed": False, "previous_stop": False}
+
+            @initialize(setup=setups(run.profile))
+            def build(self, setup: Scenario) -> None:
+                self.setup = setup
+                self.session = run.adapter.start(setup, run.profile)
+
+            @rule(call=any_call(run.profile))
+            def make_call(self, call) -> None:
+                self.calls.append(call)
+                scenario = self.setup.replace(calls=tuple(self.calls))
+                trace = self.session.call(call)
+                if trace.harness_errors:
+                    raise RuntimeError("the recorder failed:\n" + trace.harness_errors[0])
+                verdicts = run.check_call(self.setup, call, trace, self.state)
+                run.scenarios_run += 1
+                run.record(verdicts, scenario, "sequence")
+                failing = sorted(cid for cid, msgs in verdicts.items() if msgs)
+                if failing:
+                    raise ClauseViolation(f"{failing[0]}: {verdicts[failing[0]][0]}")
+
+        machine_settings = settings(self.settings, max_examples=self._budget("sequence"), stateful_step_count=4,
+                                    phases=[Phase.explicit, Phase.generate]
+                                    + ([Phase.shrink] if self.shrink_enabled else []))
+        try:
+            run_state_machine_as_test(CallSequences, settings=machine_settings)
+        except ClauseViolation:
+            pass  # recorded; the last recorded failure is the shrunk sequence
+        except Exception:
+            self.errors.append(AdapterError("sequence", Scenario(calls=()), traceback.format_exc(limit=12)[-4000:]))
+        self._done("sequence", self.scenarios_run - before, t0)
+
+    def shrink(self) -> None:
+        """For each failing clause found by exploration, look for a smaller failing scenario."""
+        t0 = time.monotonic()
+        budget = hypothesis_profiles.SHRINK_SECONDS[self.hyp_name]
+        for tally in self.tallies.values():
+            if not tally.failed or tally.family not in FAMILIES:
+                continue
+            deadline = time.monotonic() + budget
+            cid, family = tally.clause.id, tally.family
+
+            def fails(s: Scenario, cid: str = cid, family: str = family, deadline: float = deadline) -> bool:
+                if time.monotonic() > deadline:
+                    return False
+                return bool(self.check_scenario(s, family, record=False).get(cid))
+
+            try:
+                minimal = find(scenarios(family, self.profile), fails,
+                               settings=settings(self.settings, database=None, max_examples=self._budget(family),
+                                                 phases=[Phase.generate, Phase.shrink]))
+            except (NoSuchExample, Unsatisfiable):
+                continue
+            msgs = self.check_scenario(minimal, family, record=False).get(cid)
+            if msgs:
+                tally.scenario, tally.messages, tally.shrunk = minimal, msgs[:5], True
+        self._done("shrink", 0, t0)
+
+    def _done(self, name: str, count: int, t0: float) -> None:
+        secs = time.monotonic() - t0
+        self.families[name] = {"scenarios": count, "seconds": round(secs, 3)}
+        failing = sorted(cid for cid, t in self.tallies.items() if t.failed)
+        self._say(f"  {name:<13} {count:>5} scenarios {secs:7.1f} s   failing so far: {len(failing)}"
+                  + (f"  errors: {len(self.errors)}" if self.errors else ""))
+
+    def run(self, families: tuple[str, ...] = FAMILIES, with_sequences: bool = True) -> Run:
+        """All phases; returns self for chaining."""
+        t0 = time.monotonic()
+        self._say(f"conformance: {self.adapter.id} {self.adapter.version()} against profile {self.profile} "
+                  f"(hypothesis profile {self.hyp_name}, {len(self.ids)} clauses)")
+        self.run_examples()
+        for family in families:
+            self.explore(family)
+        if with_sequences:
+            self.sequences()
+        if self.shrink_enabled:
+            self.shrink()
+        self.seconds = time.monotonic() - t0
+        return self
+
+    def snippet(self, scenario: Scenario) -> str:
+        preamble = ""
+        module = self.adapter.module().__name__
+        if self.adapter.name == "keras3":
+            preamble = f"import os\nos.environ['KERAS_BACKEND'] = {self.adapter.backend!r}\n"
+        return to_snippet(scenario, module, preamble)
+
+
+def run_suite(adapter: Adapter, profile: str = "keras3", hypothesis_profile: str = "ci", *,
+              shrink: bool = True, progress: Any = sys.stderr, examples_scale: float = 1.0,
+              families: tuple[str, ...] = FAMILIES, with_sequences: bool = True,
+              on_run: Callable[[Run], None] | None = None) -> Run:
+    """Run the whole suite and return the finished `Run` (see conformance.report for its JSON form)."""
+    run = Run(adapter, profile, hypothesis_profile, shrink, progress, examples_scale)
+    if on_run:
+        on_run(run)
+    return run.run(families, with_sequences)
+
+
+__all__ = ["AdapterError", "ClauseTally", "Run", "run_suite", "st"]

@@ -1,0 +1,202 @@
+"""Run the parity scenarios on one Keras-like module and write what every hook saw as JSON.
+
+Usage: python -m tests.parity.runner --impl keras|refimpl --out FILE [--only ID,...]
+
+Imports only numpy and the module under test, so it runs unchanged in a virtualenv that has Keras 3.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import math
+
+import numpy as np
+
+from .scenarios import SCENARIOS
+
+HOOKS = ("on_train_begin", "on_train_end", "on_epoch_begin", "on_epoch_end", "on_train_batch_begin",
+         "on_train_batch_end", "on_test_begin", "on_test_end", "on_test_batch_begin", "on_test_batch_end",
+         "on_predict_begin", "on_predict_end", "on_predict_batch_begin", "on_predict_batch_end")
+
+
+def plain(value):
+    """JSON-able form: floats, lists; arrays summarised by shape and values."""
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if value is None or isinstance(value, (bool, str, int)):
+        return value
+    array = np.asarray(value)
+    if array.ndim == 0:
+        return float(array)
+    return {"shape": list(array.shape), "values": array.astype("float64").ravel().tolist()}
+
+
+def make_data(spec, n, seed):
+    rng = np.random.default_rng(seed)
+    d, k = spec["input_dim"], spec["out"]
+    teacher = np.random.default_rng(99).normal(size=(d, max(k, 1)))
+    x = rng.normal(size=(n, d)).astype("float32")
+    z = x @ teacher
+    task = spec["task"]
+    if task == "regression":
+        y = (z + 0.1 * rng.normal(size=z.shape)).astype("float32")
+    elif task == "binary":
+        y = (z[:, :1] > 0).astype("float32")
+    elif task == "categorical":
+        y = np.eye(k, dtype="float32")[np.argmax(z, axis=1)]
+    else:
+        y = np.argmax(z, axis=1).astype("int32")
+    sw = rng.uniform(0.5, 1.5, size=(n,)).astype("float32")
+    return x, y, sw
+
+
+def build(keras, spec, seed=0):
+    m = spec["model"]
+    model = keras.Sequential([keras.Input((m["input_dim"],)),
+                              keras.layers.Dense(m["hidden"], activation=m["hidden_activation"]),
+                              keras.layers.Dense(m["out"], activation=m["out_activation"])])
+    rng = np.random.default_rng(seed)
+    model.set_weights([(rng.normal(size=np.shape(w)) / 2).astype("float32") for w in model.get_weights()])
+    return model
+
+
+def batches(x, y, sw, bs):
+    for i in range(0, len(x), bs):
+        yield (x[i:i + bs], y[i:i + bs]) if sw is None else (x[i:i + bs], y[i:i + bs], sw[i:i + bs])
+
+
+def make_input(keras, kind, x, y, bs=8):
+    if kind == "generator":
+        def forever():
+            while True:
+                yield from batches(x, y, None, bs)
+        return forever()
+    base = getattr(keras.utils, "PyDataset", None)
+
+    class Data(base):
+        def __init__(self):
+            super().__init__()
+
+        def __len__(self):
+            return math.ceil(len(x) / bs)
+
+        def __getitem__(self, i):
+            return x[i * bs:(i + 1) * bs], y[i * bs:(i + 1) * bs]
+
+    return Data()
+
+
+def recorder_class(keras):
+    class Recorder(keras.callbacks.Callback):
+        def __init__(self, model, actions, data):
+            super().__init__()
+            self.events, self.params_seen, self.probes = [], [], []
+            self.actions, self.data, self.the_model = actions, data, model
+            self.epoch = None
+            self.nested = 0
+
+        def record(self, hook, index, logs):
+            self.events.append([hook, index, plain(logs)])
+            if hook in ("on_train_begin", "on_test_begin", "on_predict_begin"):
+                self.params_seen.append([hook, plain(dict(self.params or {}))])
+            if hook == "on_epoch_begin":
+                self.epoch = index
+            if self.nested:
+                return
+            for a in self.actions:
+                if a["hook"] != hook or (a.get("index") is not None and a["index"] != index):
+                    continue
+                if a.get("epoch") is not None and self.epoch != a["epoch"]:
+                    continue
+                self.act(a, hook, index)
+
+        def act(self, a, hook, index):
+            model = self.the_model
+            if a["do"] == "stop":
+                model.stop_training = True
+            elif a["do"] == "set_lr":
+                model.optimizer.learning_rate = a["value"]
+            elif a["do"] == "nested_evaluate":
+                x, y, _ = self.data["val"]
+                self.nested += 1
+                try:
+                    out = model.evaluate(x, y, batch_size=8, verbose=0, callbacks=[self], return_dict=True)
+                finally:
+                    self.nested -= 1
+                self.probes.append([hook, index, plain(out)])
+
+    for hook in HOOKS:
+        indexed = "batch" in hook or "epoch" in hook
+        if indexed:
+            def method(self, index, logs=None, _h=hook):
+                self.record(_h, index, logs)
+        else:
+            def method(self, logs=None, _h=hook):
+                self.record(_h, None, logs)
+        setattr(Recorder, hook, method)
+    return Recorder
+
+
+def run(keras, sc):
+    model = build(keras, sc)
+    comp = dict(sc["compile"])
+    opt = dict(comp.pop("optimizer"))
+    model.compile(optimizer=getattr(keras.optimizers, opt.pop("name"))(**opt), loss=comp["loss"],
+                  metrics=comp["metrics"], steps_per_execution=comp["steps_per_execution"])
+    d = sc["data"]
+    data = {"train": make_data(d, d["n"], 1), "val": make_data(d, d["val_n"], 2)}
+    Recorder = recorder_class(keras)
+    out = []
+    for call in sc["calls"]:
+        rec = Recorder(model, call.get("actions", []), data)
+        kwargs = dict(call["kwargs"])
+        x, y, sw = data["train"]
+        if kwargs.get("sample_weight") is True:
+            kwargs["sample_weight"] = sw
+        method = call["method"]
+        if "validation" in call:
+            vx, vy, _ = data["val"]
+            kwargs["validation_data"] = (vx, vy)
+        kind = call.get("input", {}).get("kind", "arrays")
+        if kind == "arrays":
+            args = (x,) if method == "predict" else (x, y)
+        else:
+            args = (make_input(keras, kind, x, y),)
+        result = getattr(model, method)(*args, callbacks=[rec], **kwargs)
+        entry = {"method": method, "events": rec.events, "params": rec.params_seen, "probes": rec.probes}
+        if method == "fit":
+            entry["history"] = plain(result.history)
+            entry["epoch"] = list(result.epoch)
+            entry["lr_after"] = float(np.asarray(model.optimizer.learning_rate))
+        else:
+            entry["return"] = plain(result)
+        out.append(entry)
+    return {"calls": out, "final_weights": plain([np.asarray(w) for w in model.get_weights()])}
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--impl", required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--only", default=None)
+    args = ap.parse_args(argv)
+    keras = importlib.import_module(args.impl)
+    only = set(args.only.split(",")) if args.only else None
+    results = {}
+    for sc in SCENARIOS:
+        if only and sc["id"] not in only:
+            continue
+        try:
+            results[sc["id"]] = run(keras, sc)
+        except Exception as e:  # recorded so the comparison names the scenario
+            results[sc["id"]] = {"error": f"{type(e).__name__}: {e}"}
+    with open(args.out, "w") as f:
+        json.dump({"impl": args.impl, "version": getattr(keras, "__version__", None), "scenarios": results}, f)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,101 @@
+"""Parity scenarios: each runs on refimpl and on live Keras 3 from the same weights and data.
+
+Pure data, so the same list drives both sides. Keys: model (hidden units/activation, output units and
+activation), data (task, n, val_n), compile (optimizer, loss, metrics, steps_per_execution), fit/evaluate/
+predict calls with kwargs, input kind (arrays, generator, pydataset) and actions run inside the recording
+callback (stop_training at a hook, nested evaluate, learning-rate probes).
+"""
+
+from __future__ import annotations
+
+REG = {"task": "regression", "n": 30, "val_n": 12}
+SGD = {"name": "SGD", "learning_rate": 0.05}
+
+
+def _s(sid, *, calls, loss="mse", metrics=("mae",), optimizer=SGD, data=REG, out=1, out_act=None, spe=1,
+       hidden_act="tanh"):
+    return {
+        "id": sid,
+        "model": {"input_dim": 3, "hidden": 4, "hidden_activation": hidden_act, "out": out, "out_activation": out_act},
+        "data": {"input_dim": 3, "out": out, **data},
+        "compile": {"optimizer": optimizer, "loss": loss, "metrics": list(metrics), "steps_per_execution": spe},
+        "calls": calls,
+    }
+
+
+def fit(**kwargs):
+    call = {"method": "fit", "kwargs": {"batch_size": 8, "epochs": 2, "shuffle": False, "verbose": 0}}
+    actions = kwargs.pop("actions", [])
+    for key in ("input", "validation"):
+        if key in kwargs:
+            call[key] = kwargs.pop(key)
+    call["kwargs"].update(kwargs)
+    call["actions"] = actions
+    return call
+
+
+def evaluate(**kwargs):
+    return {"method": "evaluate", "kwargs": {"batch_size": 8, "verbose": 0, **kwargs}, "actions": []}
+
+
+def predict(**kwargs):
+    return {"method": "predict", "kwargs": {"batch_size": 8, "verbose": 0, **kwargs}, "actions": []}
+
+
+def stop_at(hook, index=None, epoch=None):
+    return {"do": "stop", "hook": hook, "index": index, "epoch": epoch}
+
+
+BIN = {"task": "binary", "n": 30, "val_n": 12}
+CAT = {"task": "categorical", "n": 30, "val_n": 12}
+SPARSE = {"task": "sparse", "n": 30, "val_n": 12}
+VAL = {"kind": "arrays"}
+
+SCENARIOS = [
+    _s("fit_basic", calls=[fit()]),
+    _s("fit_partial_last_batch_validation", calls=[fit(validation=VAL, epochs=3)]),
+    _s("fit_batch_size_larger_than_data", calls=[fit(batch_size=64)]),
+    _s("fit_default_batch_size", calls=[fit(batch_size=None, epochs=1)]),
+    _s("fit_initial_epoch_resume", calls=[fit(epochs=2), fit(epochs=4, initial_epoch=2)]),
+    _s("fit_zero_epochs", calls=[fit(epochs=0)]),
+    _s("fit_validation_split", calls=[fit(validation_split=0.25)]),
+    _s("fit_validation_batch_size", calls=[fit(validation=VAL, validation_batch_size=5)]),
+    _s("fit_validation_freq_int", calls=[fit(validation=VAL, epochs=4, validation_freq=2)]),
+    _s("fit_validation_freq_list", calls=[fit(validation=VAL, epochs=4, validation_freq=[1, 4])]),
+    _s("fit_sample_weight", calls=[fit(sample_weight=True, validation=VAL)]),
+    _s("fit_class_weight_binary", loss="binary_crossentropy", metrics=["accuracy"], out_act="sigmoid", data=BIN,
+       calls=[fit(class_weight={0: 0.5, 1: 2.0})]),
+    _s("fit_class_weight_categorical", loss="categorical_crossentropy", metrics=["accuracy"], out=3,
+       out_act="softmax", data=CAT, calls=[fit(class_weight={0: 1.0, 1: 2.0, 2: 0.5})]),
+    _s("fit_steps_per_epoch_generator", calls=[fit(input={"kind": "generator"}, batch_size=None, steps_per_epoch=3,
+                                                   epochs=3)]),
+    _s("fit_pydataset_with_validation_steps", calls=[fit(input={"kind": "pydataset"}, batch_size=None,
+                                                         validation={"kind": "arrays"}, validation_steps=1)]),
+    _s("fit_steps_per_execution", spe=2, calls=[fit(batch_size=5, epochs=1), evaluate(batch_size=5),
+                                                predict(batch_size=5)]),
+    _s("loss_mae", loss="mae", metrics=["mse"], calls=[fit()]),
+    _s("loss_binary_crossentropy", loss="binary_crossentropy", metrics=["accuracy"], out_act="sigmoid", data=BIN,
+       calls=[fit(validation=VAL)]),
+    _s("loss_categorical_crossentropy", loss="categorical_crossentropy", metrics=["accuracy"], out=3,
+       out_act="softmax", data=CAT, calls=[fit(validation=VAL)]),
+    _s("loss_sparse_categorical_crossentropy", loss="sparse_categorical_crossentropy", metrics=["accuracy"], out=3,
+       out_act="softmax", data=SPARSE, calls=[fit(validation=VAL)]),
+    _s("optimizer_sgd_momentum_nesterov", optimizer={"name": "SGD", "learning_rate": 0.05, "momentum": 0.9,
+                                                     "nesterov": True}, calls=[fit()]),
+    _s("optimizer_rmsprop", optimizer={"name": "RMSprop", "learning_rate": 0.01}, calls=[fit()]),
+    _s("optimizer_adam", optimizer={"name": "Adam", "learning_rate": 0.01}, calls=[fit()]),
+    _s("optimizer_adagrad", optimizer={"name": "Adagrad", "learning_rate": 0.1}, calls=[fit()]),
+    _s("stop_on_train_begin", calls=[fit(validation=VAL, epochs=3, actions=[stop_at("on_train_begin")])]),
+    _s("stop_on_epoch_begin", calls=[fit(validation=VAL, epochs=3, actions=[stop_at("on_epoch_begin", 1)])]),
+    _s("stop_on_train_batch_begin", calls=[fit(epochs=3, actions=[stop_at("on_train_batch_begin", 1, epoch=0)])]),
+    _s("stop_on_train_batch_end", calls=[fit(validation=VAL, epochs=3,
+                                             actions=[stop_at("on_train_batch_end", 1, epoch=1)])]),
+    _s("stop_on_epoch_end", calls=[fit(epochs=3, actions=[stop_at("on_epoch_end", 0)])]),
+    _s("stop_on_test_batch_end", calls=[fit(validation=VAL, epochs=3, actions=[stop_at("on_test_batch_end", 0)])]),
+    _s("evaluate_and_predict", metrics=["mae", "mse"], calls=[fit(epochs=1), evaluate(), evaluate(return_dict=True),
+                                                              evaluate(sample_weight=True), predict()]),
+    _s("nested_evaluate_in_epoch_end", calls=[fit(validation=VAL, actions=[{"do": "nested_evaluate",
+                                                                            "hook": "on_epoch_end"}])]),
+    _s("learning_rate_set_in_epoch_begin", calls=[fit(epochs=3, actions=[{"do": "set_lr", "hook": "on_epoch_begin",
+                                                                         "index": 1, "value": 0.01}])]),
+]
