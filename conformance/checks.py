@@ -425,7 +425,7 @@ def _nested(ctx: CheckContext) -> Result:
 
 # ----------------------------------------------------------------------------------------------- stop
 def _stop_clause(ctx: CheckContext) -> str | None:
-    if ctx.call.method != "fit" or ctx.exp.stop_set is None:
+    if ctx.call.method != "fit" or ctx.exp.stop_set is None or not ctx.exp.epochs:
         return None
     return STOP_HOOK_CLAUSE.get(ctx.exp.stop_set[0], "fit.state.stop-finishes-epoch")
 

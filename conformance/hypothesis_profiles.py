@@ -13,9 +13,9 @@ from hypothesis import HealthCheck, settings
 PROFILE_NAMES = ("ci", "dev", "thorough")
 _SUPPRESS = [HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large]
 
-settings.register_profile("ci", derandomize=True, database=None, deadline=None, max_examples=60,
+settings.register_profile("ci", derandomize=True, database=None, deadline=None, max_examples=150,
                           suppress_health_check=_SUPPRESS, print_blob=False)
-settings.register_profile("dev", deadline=None, max_examples=150, suppress_health_check=_SUPPRESS)
+settings.register_profile("dev", deadline=None, max_examples=300, suppress_health_check=_SUPPRESS)
 settings.register_profile("thorough", deadline=None, max_examples=1000, suppress_health_check=_SUPPRESS)
 
 # Examples per scenario family, relative to max_examples (fit carries most of the contract).

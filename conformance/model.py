@@ -229,7 +229,8 @@ class _Walk:
         call = self.call
         steps = call.steps if call.steps is not None else data_batches(call.n, batch_size_of(call))
         self.exp.steps = steps
-        self.exp.params = {"verbose": 0, "epochs": 1, "steps": steps}
+        known = call.steps is not None or call.input != "generator"  # a generator has no length
+        self.exp.params = {"verbose": 0, "epochs": 1, "steps": steps if known else None}
         self.evaluation(prefix, steps, run)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import inspect
 import math
 from collections.abc import Callable
-from numbers import Real
+from numbers import Integral, Real
 
 import numpy as np
 
@@ -45,7 +45,7 @@ class LearningRateScheduler(Callback):
 
     Raises:
         TypeError: when ``schedule`` is not callable.
-        ValueError: when ``verbose`` is not 0 or 1; during training, when ``schedule`` returns
+        ValueError: when ``verbose`` is not an integer >= 0; during training, when ``schedule`` returns
             something that is not a finite number >= 0 (the message names the epoch and the value).
 
     Example:
@@ -67,8 +67,9 @@ class LearningRateScheduler(Callback):
             raise TypeError("LearningRateScheduler(schedule=...) must be a function of (epoch) or "
                             f"(epoch, lr) returning the learning rate; got {type(schedule).__name__}: "
                             f"{schedule!r}.")
-        if verbose not in (0, 1) or isinstance(verbose, bool):
-            raise ValueError(f"LearningRateScheduler(verbose=...) must be 0 or 1; got {verbose!r}.")
+        if not isinstance(verbose, Integral) or verbose < 0:
+            raise ValueError(f"LearningRateScheduler(verbose=...) must be 0 (quiet) or 1 (messages); "
+                             f"got {verbose!r}.")
         self.schedule = schedule
         self.verbose = verbose
         # Decided once from the signature, so that a TypeError raised inside the schedule is reported

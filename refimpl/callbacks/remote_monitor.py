@@ -35,7 +35,8 @@ class RemoteMonitor(Callback):
     (``application/x-www-form-urlencoded``) with one field, ``field``, holding that dict as a JSON string;
     with ``send_as_json=True`` the body is the JSON itself (``application/json``). numpy scalars and 0-d
     arrays are sent as Python numbers (floats stay floats), larger arrays as lists. Non-finite numbers are
-    written ``NaN``/``Infinity``, as Python's ``json`` module writes them.
+    written ``NaN``/``Infinity``, as Python's ``json`` module writes them; any other value JSON cannot
+    carry is sent as its ``str()``, with a warning.
 
     Unlike Keras 3, which needs the ``requests`` package, refimpl uses only ``urllib`` from the standard
     library. A server that cannot be reached, refuses the connection, answers with an HTTP error status or
@@ -140,12 +141,20 @@ class RemoteMonitor(Callback):
             request.add_header(name, value)
         return request
 
+    def _timed_out(self) -> str:
+        return f"no answer within {self.timeout:g} s (timeout)"
+
     def _post(self, request: urllib.request.Request, outcome: list) -> None:
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
                 response.read()
         except urllib.error.HTTPError as error:
             outcome.append(f"the server answered HTTP {error.code} {error.reason}")
+        except TimeoutError:
+            outcome.append(self._timed_out())
+        except urllib.error.URLError as error:
+            timed_out = isinstance(error.reason, TimeoutError)
+            outcome.append(self._timed_out() if timed_out else f"URLError: {error.reason}")
         except Exception as error:  # any failure of the exchange is the server's, never the run's
             outcome.append(f"{type(error).__name__}: {getattr(error, 'reason', error)}")
         else:
@@ -164,7 +173,7 @@ class RemoteMonitor(Callback):
         worker.start()
         worker.join(self.timeout)
         if worker.is_alive():
-            problem = f"no answer within {self.timeout:g} s (timeout)"
+            problem = self._timed_out()
         elif outcome and outcome[0] is None:
             return
         else:

@@ -48,7 +48,7 @@ def check_finite(array: np.ndarray, arg: str) -> None:
     for start in range(0, len(array), step):
         chunk = array[start:start + step]
         if not np.isfinite(chunk).all():
-            row = start + int(np.argwhere(~np.isfinite(chunk.reshape(len(chunk), -1)).any(axis=1))[0, 0])
+            row = start + int(np.argwhere((~np.isfinite(chunk.reshape(len(chunk), -1))).any(axis=1))[0, 0])
             raise ValueError(f"{arg} contains NaN or infinite values (first at sample {row}); "
                              "clean the data before training.")
 

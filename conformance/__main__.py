@@ -1,0 +1,93 @@
+"""`python -m conformance`: check an implementation against the callback contract, clause by clause.
+
+Exit status: 0 when every clause came out as its expectations file says (pass, or known failure), 1 on any
+unexpected failure, unexpected pass or adapter error, 2 on bad command-line input or a missing implementation.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from conformance import hypothesis_profiles
+from conformance.adapters import AdapterUnavailable, UnknownImplementation, get_adapter, implementation_names
+from conformance.expectations import ExpectationsError, load_expectations
+from conformance.report import build_report, write_report
+from conformance.runner import run_suite
+from conformance.spec import PROFILES, SpecError, clause_ids, load_clauses
+
+MARK = {"pass": "ok", "xfail": "known", "fail": "FAIL", "xpass": "XPASS", "unchecked": "--"}
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m conformance", description=__doc__.splitlines()[0])
+    p.add_argument("--impl", default="refimpl",
+                   help="implementation: NAME or NAME-BACKEND, e.g. refimpl, keras3-jax, keras3-torch, tf_keras "
+                        "(default: refimpl; see --list-impls)")
+    p.add_argument("--backend", default=None, help="backend for implementations that have several (keras3)")
+    p.add_argument("--profile", default="keras3", help=f"contract profile: {', '.join(PROFILES)} (default keras3)")
+    p.add_argument("--hypothesis-profile", default="ci", choices=hypothesis_profiles.PROFILE_NAMES,
+                   help="hypothesis settings: ci (bounded, derandomized), dev, thorough (default ci)")
+    p.add_argument("--report", metavar="DIR", default=None,
+                   help="write DIR/<impl>-<profile>.json and rebuild DIR/index.html (the matrix)")
+    p.add_argument("--no-shrink", action="store_true", help="skip the search for minimal failing scenarios")
+    p.add_argument("--list-impls", action="store_true", help="list the known implementations and exit")
+    p.add_argument("--list-clauses", action="store_true", help="list the clauses of --profile and exit")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
+    return p
+
+
+def print_table(report: dict, out=sys.stdout) -> None:
+    width = max(len(r["id"]) for r in report["clauses"])
+    for r in report["clauses"]:
+        line = f"{MARK[r['outcome']]:>6}  {r['id']:<{width}}  {r['failed']:>4}/{r['checked']:<4}"
+        if r["outcome"] in ("fail", "xfail") and r["messages"]:
+            line += "  " + r["messages"][0].splitlines()[0][:110]
+        print(line, file=out)
+    s = report["summary"]
+    print(f"\n{report['impl']['impl']} {report['impl']['version']}, profile {report['profile']}: "
+          f"{s['pass']} pass, {s['xfail']} known failures, {s['fail']} unexpected failures, "
+          f"{s['xpass']} unexpected passes, {s['unchecked']} unchecked, {s['errors']} adapter errors; "
+          f"{report['scenarios']} scenarios in {report['seconds']:.1f} s "
+          f"({report['examples_per_second']} per second)", file=out)
+    for w in report["warnings"]:
+        print(f"warning: {w}", file=out)
+    for e in report["errors"][:3]:
+        print(f"\nadapter error in {e['family']} scenario:\n{e['traceback']}", file=out)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        if args.list_impls:
+            for name in implementation_names():
+                print(name)
+            return 0
+        if args.profile not in PROFILES:
+            raise SpecError(f"unknown profile {args.profile!r}; known profiles: {', '.join(PROFILES)}")
+        if args.list_clauses:
+            for c in load_clauses(args.profile):
+                print(f"{c.id:<44} {c.kind:<12} {c.statement}")
+            return 0
+        adapter = get_adapter(args.impl, args.backend)
+        if args.profile not in adapter.profiles:
+            raise UnknownImplementation(f"{adapter.id} does not offer profile {args.profile!r}; it offers: "
+                                        f"{', '.join(adapter.profiles)}")
+        adapter.module()
+        expected, warnings = load_expectations(adapter.id, clause_ids())
+    except (UnknownImplementation, AdapterUnavailable, SpecError, ExpectationsError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    run = run_suite(adapter, args.profile, args.hypothesis_profile, shrink=not args.no_shrink,
+                    progress=None if args.quiet else sys.stderr)
+    report = build_report(run, expected, warnings)
+    print_table(report)
+    if args.report:
+        json_path, html_path = write_report(report, args.report)
+        print(f"wrote {json_path} and {html_path}")
+    return 0 if report["ok"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

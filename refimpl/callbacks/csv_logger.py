@@ -1,0 +1,151 @@
+"""``CSVLogger``: writes one CSV row per epoch with that epoch's logs."""
+
+from __future__ import annotations
+
+import csv
+import os
+import warnings
+from collections.abc import Iterable, Mapping
+
+import numpy as np
+
+from .callback import Callback
+
+MISSING = "NA"
+
+
+def _cell(value) -> object:
+    """A logs value as the csv module should write it: scalars as they are, sequences as ``[a, b]``."""
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        return value[()]
+    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+        return value
+    return _readable(value)
+
+
+def _readable(value) -> str:
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
+    if isinstance(value, Mapping):
+        return "{" + ", ".join(f"{_readable(k)}: {_readable(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, Iterable) and not isinstance(value, (str, bytes)):
+        return "[" + ", ".join(_readable(item) for item in value) + "]"
+    return str(value)
+
+
+def _existing_header(filename: str) -> list[str] | None:
+    """The header row of a non-empty CSV file, or None when the file is missing or empty."""
+    if not os.path.exists(filename) or os.path.getsize(filename) == 0:
+        return None
+    try:
+        with open(filename, newline="", encoding="utf-8") as f:
+            return next(csv.reader(f), None)
+    except (UnicodeDecodeError, csv.Error) as e:
+        raise ValueError(f"CSVLogger(append=True) cannot append to {filename!r}: its first line is not a "
+                         f"UTF-8 CSV header ({e}).") from e
+
+
+class CSVLogger(Callback):
+    """Writes each epoch's logs as a row of a CSV file.
+
+    The header is ``epoch`` followed by the logs keys of the first epoch in alphabetical order; epochs
+    are 0-based; numbers are written in full precision (``repr``); lists and 1-D or n-D arrays are
+    written readably as ``[a, b, c]``. When the first epoch has no validation results, ``val_``
+    columns are added for every key anyway and filled with ``NA`` until validation runs, so a run with
+    ``validation_freq`` keeps one header. Values are quoted as CSV requires (a separator, a quote or a
+    newline inside a value); the file is UTF-8 with CRLF line ends, and it is flushed after every row so
+    that a crash loses at most the running epoch.
+
+    The file is opened (and, unless ``append``, emptied) in ``on_train_begin``, so a path that cannot
+    be written fails before any epoch runs; it is closed in ``on_train_end``.
+
+    Args:
+        filename: path of the CSV file, e.g. ``"run/log.csv"``; its directory must exist.
+        separator: the one-character field separator. Defaults to `","`.
+        append: add rows to an existing file instead of replacing it. No second header is written: rows
+            follow the existing header's columns, keys it lacks are left out with a warning, and its
+            columns absent from the logs are written as ``NA``. Defaults to `False`.
+
+    Raises:
+        ValueError: when ``separator`` is not a single character other than a quote or a line break,
+            when ``append`` is not a bool, or (in ``on_train_begin``) when the file to append to does
+            not start with a UTF-8 CSV header.
+        OSError: in ``on_train_begin``, when the file cannot be opened for writing.
+
+    Example:
+        >>> import os, tempfile
+        >>> import numpy as np
+        >>> import refimpl as keras
+        >>> path = os.path.join(tempfile.mkdtemp(), "log.csv")
+        >>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+        >>> model.compile(optimizer="sgd", loss="mse", metrics=["mae"])
+        >>> _ = model.fit(np.ones((4, 2)), np.ones((4, 1)), epochs=2, verbose=0,
+        ...               callbacks=[keras.callbacks.CSVLogger(path)])
+        >>> print(open(path).readline().strip())
+        epoch,loss,mae,val_loss,val_mae
+        >>> len(open(path).readlines())
+        3
+    """
+
+    def __init__(self, filename: str | os.PathLike, separator: str = ",", append: bool = False):
+        super().__init__()
+        if not isinstance(separator, str) or len(separator) != 1 or separator in "\"\r\n":
+            raise ValueError("CSVLogger(separator=...) must be a single character other than '\"', '\\r' "
+                             f"and '\\n', such as ',' or '\\t'; got {separator!r}.")
+        if not isinstance(append, bool):
+            raise ValueError(f"CSVLogger(append=...) must be True or False; got {append!r}.")
+        self.filename = os.fspath(filename)
+        self.sep = separator
+        self.append = append
+        self.keys: list[str] | None = None
+        self._file = None
+        self._writer = None
+        self._header: list[str] | None = None
+        self._columns: list[str] = []
+        self._known: set[str] = set()
+        self._warned_keys: set[str] = set()
+
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        self._close()
+        self._header = _existing_header(self.filename) if self.append else None
+        self._file = open(self.filename, "a" if self.append else "w", newline="", encoding="utf-8")
+        self._writer = csv.writer(self._file, delimiter=self.sep, quotechar='"', lineterminator="\r\n")
+        self.keys = None
+        self._warned_keys = set()
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        logs = logs or {}
+        if self._file is None:
+            self.on_train_begin()
+        if self.keys is None:
+            self._start_table(logs)
+        new_keys = [k for k in logs if k not in self._known and k not in self._warned_keys]
+        if new_keys:
+            self._warned_keys.update(new_keys)
+            warnings.warn(f"CSVLogger: {self.filename!r} has no column for {', '.join(sorted(new_keys))} "
+                          f"(its columns are {', '.join(self._columns)}); these values are not written.",
+                          stacklevel=2)
+        row = [epoch if column == "epoch" else _cell(logs.get(column, MISSING)) for column in self._columns]
+        self._writer.writerow(row)
+        self._file.flush()
+
+    def _start_table(self, logs: dict) -> None:
+        keys = sorted(logs)
+        if keys and not any(key.startswith("val_") for key in keys):
+            keys += [f"val_{key}" for key in keys]
+        self.keys = keys
+        if self._header is not None:
+            self._columns = self._header
+        else:
+            self._columns = ["epoch", *keys]
+            self._writer.writerow(self._columns)
+        self._known = set(self._columns)
+
+    def on_train_end(self, logs: dict | None = None) -> None:
+        self._close()
+
+    def _close(self) -> None:
+        if self._file is not None and not self._file.closed:
+            self._file.close()
+        self._file = None
+        self._writer = None

@@ -1,0 +1,105 @@
+"""The built site in a real headless Chromium: language, switcher, search in each language, screenshots."""
+
+from __future__ import annotations
+
+import functools
+import json
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import quote
+
+import pytest
+from docs_cdp import Browser, find_chromium
+
+pytestmark = [pytest.mark.browser, pytest.mark.docs]
+
+CHROMIUM = find_chromium()
+HTML_LANG = {"en": "en", "zh_CN": "zh-CN", "ko": "ko"}
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, *args) -> None:  # keep the test output readable
+        pass
+
+
+@pytest.fixture(scope="module")
+def site_url(built_site):
+    handler = functools.partial(_QuietHandler, directory=str(built_site))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if CHROMIUM is None:
+        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    with Browser(CHROMIUM) as b:
+        yield b
+
+
+@pytest.mark.parametrize("language", ["en", "zh_CN", "ko"])
+def test_home_page_renders_in_its_language(browser, site_url, artifacts_dir, language):
+    browser.goto(f"{site_url}/{language}/index.html")
+    assert browser.evaluate("document.documentElement.lang") == HTML_LANG[language]
+    heading = browser.evaluate("document.querySelector('article h1').innerText")
+    expected = {"en": "Keras callback contract", "zh_CN": "Keras 回调函数契约", "ko": "Keras 콜백 계약"}
+    assert heading.startswith(expected[language])
+    # furo lays the page out with its stylesheet: the sidebar is visible beside the article
+    assert browser.evaluate("getComputedStyle(document.querySelector('.sidebar-drawer')).display") != "none"
+    browser.screenshot(artifacts_dir / f"home-{language}.png")
+    assert (artifacts_dir / f"home-{language}.png").stat().st_size > 10_000
+
+
+@pytest.mark.parametrize("target", ["zh_CN", "ko"])
+def test_switcher_leads_from_a_callback_page_to_the_same_page(browser, site_url, target):
+    browser.goto(f"{site_url}/en/api/earlystopping.html")
+    browser.click_and_wait(f".language-switcher a[data-language='{target}']")
+    assert browser.evaluate("location.pathname") == f"/{target}/api/earlystopping.html"
+    assert browser.evaluate("document.documentElement.lang") == HTML_LANG[target]
+    assert "EarlyStopping" in browser.evaluate("document.querySelector('article h1').innerText")
+    # and back again
+    browser.click_and_wait(".language-switcher a[data-language='en']")
+    assert browser.evaluate("location.pathname") == "/en/api/earlystopping.html"
+
+
+def search(browser, site_url, language: str, query: str) -> list[str]:
+    """Run the site's own search page and return the result links once it reports it has finished."""
+    browser.goto(f"{site_url}/{language}/search.html?q={quote(query)}")
+    browser.wait_for(
+        "(() => { const s = document.querySelector('#search-results .search-summary');"
+        " return s && s.innerText.trim().length > 0 && !document.querySelector('#search-progress')?.innerText; })()",
+        timeout=20,
+    )
+    return browser.evaluate("[...document.querySelectorAll('#search-results ul.search li a')].map(a => a.href)")
+
+
+@pytest.mark.parametrize(
+    ("language", "query"),
+    [("en", "EarlyStopping"), ("zh_CN", "EarlyStopping"), ("ko", "EarlyStopping"),
+     ("zh_CN", "回调"), ("ko", "콜백")],
+)
+def test_search_finds_pages_in_the_matching_language(browser, site_url, language, query):
+    links = search(browser, site_url, language, query)
+    assert links, f"searching {query!r} in {language} found nothing"
+    assert all(link.startswith(f"{site_url}/{language}/") for link in links), links
+    if query == "EarlyStopping":
+        assert any(link.split("?")[0].endswith("/api/earlystopping.html") for link in links), links
+
+
+def test_korean_query_matches_words_with_particles(browser, site_url):
+    """콜백 (callback) finds the glossary, whose Korean text only has 콜백 with particles attached."""
+    links = search(browser, site_url, "ko", "콜백")
+    assert any("/ko/glossary.html" in link for link in links), links
+
+
+def test_javascript_and_python_stemmers_agree(browser, site_url):
+    import korean_search
+
+    words = ["콜백", "콜백을", "콜백에서는", "호출합니다", "에포크가", "배치의", "EarlyStopping", "이", "길이는"]
+    browser.goto(f"{site_url}/ko/search.html")
+    js = browser.evaluate(f"(() => {{ const s = new Stemmer(); return {json.dumps(words)}.map(w => s.stemWord(w)); }})()")
+    assert js == [korean_search.stem_korean(w) for w in words]
