@@ -26,6 +26,7 @@ extensions = [
     "contract_tables",
     "glossary_terms",
     "korean_search",
+    "chinese_search",
     "language_switcher",
     "conformance_matrix",
 ]

@@ -44,7 +44,7 @@ class Loss:
         y_pred = np.asarray(y_pred, dtype="float32")
         y_true = np.asarray(y_true)
         if not self.sparse:
-            y_true = align_targets(y_true.astype("float32"), y_pred)
+            y_true = align_targets(y_true.astype("float32", copy=False), y_pred)
         return y_true, y_pred
 
     def values(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
@@ -53,6 +53,10 @@ class Loss:
     def gradient(self, y_true: np.ndarray, y_pred: np.ndarray, upstream: np.ndarray) -> np.ndarray:
         """d(sum_i upstream[i] * values[i]) / d y_pred."""
         raise NotImplementedError
+
+    def values_and_gradient(self, y_true: np.ndarray, y_pred: np.ndarray, upstream: np.ndarray):
+        """Both at once; losses whose two share intermediate results override this."""
+        return self.values(y_true, y_pred), self.gradient(y_true, y_pred, upstream)
 
     def __call__(self, y_true, y_pred, sample_weight=None) -> float | np.ndarray:
         y_true, y_pred = self.prepare(y_true, y_pred)
@@ -166,6 +170,19 @@ class CategoricalCrossentropy(Loss):
         # Keras renormalises the probabilities, then clips them, before taking the log.
         normed = y_pred / y_pred.sum(axis=-1, keepdims=True)
         return -(t * np.log(np.clip(normed, EPSILON, 1 - EPSILON))).sum(axis=-1)
+
+    def values_and_gradient(self, y_true, y_pred, upstream):
+        if self.from_logits:
+            return self.values(y_true, y_pred), self.gradient(y_true, y_pred, upstream)
+        t = self._targets(y_true, y_pred)
+        total = y_pred.sum(axis=-1, keepdims=True)
+        normed = y_pred / total
+        clipped = np.clip(normed, EPSILON, 1 - EPSILON)
+        values = -(t * np.log(clipped)).sum(axis=-1)
+        g_normed = -t / clipped
+        g_normed[clipped != normed] = 0  # no gradient where the clip is active
+        grad = (g_normed - (g_normed * normed).sum(axis=-1, keepdims=True)) / total * upstream[..., None]
+        return values, grad
 
     def gradient(self, y_true, y_pred, upstream):
         t = self._targets(y_true, y_pred)

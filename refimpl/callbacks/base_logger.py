@@ -36,9 +36,8 @@ class BaseLogger(Callback):
         TypeError: when ``stateful_metrics`` is not an iterable of names.
 
     Example:
-        >>> logger = keras.callbacks.BaseLogger()
-        >>> logger.set_model(keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)]))
-        >>> logger.model._profile = keras.profiles.get("keras2")
+        >>> import refimpl as keras
+        >>> logger = keras.callbacks.BaseLogger()  # as a Keras 2 loop drives it:
         >>> logger.on_epoch_begin(0)
         >>> logger.on_train_batch_end(0, {"batch": 0, "size": 3, "loss": 1.0})
         >>> logger.on_train_batch_end(1, {"batch": 1, "size": 1, "loss": 5.0})
@@ -58,8 +57,9 @@ class BaseLogger(Callback):
         self.totals: dict[str, float] = {}
 
     def _batch_values_are_running_means(self) -> bool:
+        # Without a refimpl model (a Keras 2 style loop driving the hooks), batch values are per batch.
         profile = getattr(self.model, "_profile", None)
-        return getattr(profile, "batch_values_running_mean", True)
+        return getattr(profile, "batch_values_running_mean", False)
 
     def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
         self.seen = 0

@@ -106,6 +106,10 @@ class CallbackList:
                 targets.append((cb, name, method, with_logs))
             self._dispatch[hook] = targets
 
+    def dispatches(self, hook: str) -> bool:
+        """Whether any callback in the list overrides ``hook``."""
+        return bool(self._dispatch[hook])
+
     def append(self, callback: Callback) -> None:
         if not isinstance(callback, Callback):
             raise TypeError(f"append() needs a Callback; got {type(callback).__name__}.")

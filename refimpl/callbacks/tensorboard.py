@@ -20,6 +20,9 @@ import numpy as np
 from .callback import Callback
 
 INSTALL_HINT = "pip install 'keras-callback-contract[tensorboard]'"
+# Equal-width buckets between the minimum and the maximum: the default of tf.summary.histogram, which
+# Keras 3 uses.
+HISTOGRAM_BUCKETS = 30
 
 # Keras 2 batch logs carry these two bookkeeping entries; they are not metrics (Keras 2 skipped them too).
 _BATCH_BOOKKEEPING = frozenset({"batch", "size"})
@@ -36,7 +39,8 @@ _DEPRECATED = {
                               "layer is considered; use `embeddings_metadata` (a dict keyed by layer name) "
                               "instead (Keras 3 removed it).",
     "embeddings_data": "`embeddings_data` is deprecated and has no effect: embeddings are the Embedding "
-                       "layers' weights, not activations on data; use `embeddings_freq` (Keras 3 removed it).",
+                       "layers' weights, not activations on data; use `embeddings_freq` "
+                       "(Keras 3 removed it).",
 }
 
 
@@ -62,7 +66,8 @@ def _check_bool(name: str, value) -> bool:
 
 def _check_frequency(name: str, value) -> int:
     if not _is_int(value) or value < 0:
-        raise ValueError(f"{name} must be an integer >= 0 (a number of epochs; 0 turns it off); got {value!r}.")
+        raise ValueError(f"{name} must be an integer >= 0 (a number of epochs; 0 turns it off); "
+                         f"got {value!r}.")
     return int(value)
 
 
@@ -93,8 +98,8 @@ def _check_profile_batch(value) -> None:
     if start < 0 or stop < start:
         raise ValueError(message)
     if start or stop:
-        raise ValueError(f"profile_batch={value!r}: refimpl has no profiler (its training loop is plain numpy), "
-                         "so profiling is not available; profile_batch must be 0.")
+        raise ValueError(f"profile_batch={value!r}: refimpl has no profiler (its training loop is plain "
+                         "numpy), so profiling is not available; profile_batch must be 0.")
 
 
 def _check_embeddings_metadata(value) -> str | dict | None:
@@ -275,7 +280,7 @@ class TensorBoard(Callback):
         """The event-file writer of ``run`` ("train" or "validation"), created on first use."""
         writer = self._writers.get(run)
         if writer is None:
-            suffix = f".{os.getpid()}.{next(_file_numbers)}.refimpl"
+            suffix = f".{os.getpid()}.{next(_file_numbers):06d}.refimpl"
             writer = self._tbx.FileWriter(os.path.join(self.log_dir, run), filename_suffix=suffix)
             self._writers[run] = writer
         return writer
@@ -393,18 +398,28 @@ class TensorBoard(Callback):
             for weight in layer.weights:
                 name = weight.path.replace(":", "_")
                 values = np.asarray(weight.value)
-                writer.add_summary(self._tbx.summary.histogram(f"{name}/histogram", values, "tensorflow"),
-                                   global_step=epoch)
+                self._write_histogram(writer, f"{name}/histogram", values, epoch)
                 if self.write_images:
                     self._write_image(writer, f"{name}/image", values, epoch)
+
+    def _write_histogram(self, writer, tag: str, values: np.ndarray, epoch: int) -> None:
+        if values.size == 0 or not np.isfinite(values).all():
+            if tag not in self._skipped:
+                self._skipped.add(tag)
+                warnings.warn(f"TensorBoard: {tag!r} at epoch {epoch} is empty or holds NaN/inf values, so "
+                              "its histogram is not written (this warning is given once).", stacklevel=4)
+            return
+        summary = self._tbx.summary.histogram(tag, values, bins=HISTOGRAM_BUCKETS)
+        writer.add_summary(summary, global_step=epoch)
 
     def _write_image(self, writer, tag: str, values: np.ndarray, epoch: int) -> None:
         pixels = _weight_as_pixels(values)
         if pixels is None:
             if tag not in self._skipped:
                 self._skipped.add(tag)
-                warnings.warn(f"TensorBoard: weight {tag[:-len('/image')]!r} of shape {values.shape} cannot be "
-                              "drawn as an image (only 1-D and 2-D weights are); it gets a histogram only.",
+                warnings.warn(f"TensorBoard: weight {tag[:-len('/image')]!r} of shape {values.shape} "
+                              "cannot be drawn as an image (only 1-D and 2-D weights are); it gets a "
+                              "histogram only.",
                               stacklevel=4)
             return
         pb = self._summary_pb2
@@ -437,6 +452,6 @@ class TensorBoard(Callback):
                 raise ValueError(f"embeddings_metadata names layers that are not Embedding layers of the "
                                  f"model: {unknown}; Embedding layers: {sorted(embedding_layers)}.")
         if self.embeddings_freq:
-            warnings.warn(f"TensorBoard(embeddings_freq={self.embeddings_freq}) writes nothing: refimpl has no "
-                          "Embedding layer, so there are no embeddings for TensorBoard's projector.",
+            warnings.warn(f"TensorBoard(embeddings_freq={self.embeddings_freq}) writes nothing: refimpl has "
+                          "no Embedding layer, so there are no embeddings for TensorBoard's projector.",
                           stacklevel=3)

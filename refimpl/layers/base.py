@@ -125,7 +125,9 @@ class Layer:
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
         raise NotImplementedError
 
-    def backward(self, grad: np.ndarray) -> np.ndarray:
+    def backward(self, grad: np.ndarray, need_input_grad: bool = True) -> np.ndarray | None:
+        """Return d(loss)/d(input) given d(loss)/d(output); ``need_input_grad=False`` lets the first
+        learning layer skip that product (nothing before it learns)."""
         raise NotImplementedError(f"{type(self).__name__} has no backward pass.")
 
     def __call__(self, inputs, training: bool = False):

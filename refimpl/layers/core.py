@@ -58,16 +58,21 @@ class Dense(Layer):
             self._cache = (x, z, y)
         return y
 
-    def backward(self, grad):
+    def backward(self, grad, need_input_grad: bool = True):
         x, z, y = self._cache
         gz = self.activation.backward(grad, z, y)
-        x2 = x.reshape(-1, x.shape[-1])
-        gz2 = gz.reshape(-1, gz.shape[-1])
-        grads = [x2.T @ gz2]
-        if self.bias is not None:
-            grads.append(gz2.sum(axis=0))
+        if x.ndim == 2:
+            grads = [x.T @ gz]
+            if self.bias is not None:
+                grads.append(gz.sum(axis=0))
+        else:
+            x2 = x.reshape(-1, x.shape[-1])
+            gz2 = gz.reshape(-1, gz.shape[-1])
+            grads = [x2.T @ gz2]
+            if self.bias is not None:
+                grads.append(gz2.sum(axis=0))
         self.grads = grads if self.trainable else []
-        return gz @ self.kernel.value.T
+        return gz @ self.kernel.value.T if need_input_grad else None
 
     def get_config(self):
         config = super().get_config()
@@ -94,7 +99,7 @@ class Activation(Layer):
             self._cache = (x, y)
         return y
 
-    def backward(self, grad):
+    def backward(self, grad, need_input_grad=True):
         x, y = self._cache
         return self.activation.backward(grad, x, y)
 
@@ -132,7 +137,7 @@ class Dropout(Layer):
         self._mask = keep / np.float32(1 - self.rate)
         return x * self._mask
 
-    def backward(self, grad):
+    def backward(self, grad, need_input_grad=True):
         return grad if self._mask is None else grad * self._mask
 
     def get_config(self):
@@ -154,5 +159,5 @@ class Flatten(Layer):
             self._shape = x.shape
         return x.reshape(x.shape[0], -1)
 
-    def backward(self, grad):
+    def backward(self, grad, need_input_grad=True):
         return grad.reshape(self._shape)

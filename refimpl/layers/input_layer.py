@@ -54,7 +54,7 @@ class InputLayer(Layer):
     def forward(self, x, training=False):
         return x
 
-    def backward(self, grad):
+    def backward(self, grad, need_input_grad=True):
         return grad
 
     def get_config(self):

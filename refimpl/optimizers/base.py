@@ -56,6 +56,7 @@ class Optimizer:
         self.name = name or type(self).__name__.lower()
         self.weight_decay = weight_decay
         self.clipnorm, self.clipvalue, self.global_clipnorm = clipnorm, clipvalue, global_clipnorm
+        self._clips = any(x is not None for x in (clipnorm, clipvalue, global_clipnorm))
         self.use_ema, self.ema_momentum = bool(use_ema), float(ema_momentum)
         self.ema_overwrite_frequency = ema_overwrite_frequency
         self.iterations = Variable(0, name="iteration", dtype="int64", trainable=False)
@@ -156,13 +157,15 @@ class Optimizer:
         if self._built_for is None:
             self.build(variables)
         lr = self._current_lr()
-        grads = self._clip(grads)
+        if self._clips:
+            grads = self._clip(grads)
         if self.weight_decay:
             wd = np.float32(self.weight_decay) * lr
             for var in variables:
                 var.value -= var.value * wd
+        update = self.update
         for var, grad, slots in zip(variables, grads, self.slots):
-            self.update(var, grad.astype(var.value.dtype, copy=False), slots, lr)
+            update(var, grad, slots, lr)
         if self.use_ema:
             self._update_ema(variables)
         self.iterations.value += 1

@@ -34,6 +34,7 @@ class Step:
         # The first layer with weights needs no input gradient: nothing before it learns.
         first = next((i for i, layer in enumerate(self.layers) if layer.trainable_weights), len(self.layers))
         self.backward_layers = self.layers[first:][::-1]
+        self._uniform: dict[int, np.ndarray] = {}
 
     def forward(self, x, training: bool):
         for layer in self.layers:
@@ -43,18 +44,22 @@ class Step:
     def train(self, x, y, sw):
         y_pred = self.forward(x, True)
         y_true, y_pred_checked = self.loss.prepare(y, y_pred)
-        values = self.loss.values(y_true, y_pred_checked)
-        n = values.shape[0]
+        n = y_pred.shape[0]
         if sw is None:
-            loss_value = values.sum(dtype="float32") / np.float32(n)
-            upstream = np.full(n, 1.0 / n, dtype="float32")
+            upstream = self._uniform.get(n)
+            if upstream is None:
+                upstream = self._uniform[n] = np.full(n, 1.0 / n, dtype="float32")
         else:
-            weights = sw.reshape(n).astype("float32", copy=False)
-            loss_value = (values * weights).sum(dtype="float32") / np.float32(n)
-            upstream = weights / np.float32(n)
-        grad = self.loss.gradient(y_true, y_pred_checked, upstream).astype("float32", copy=False)
-        for layer in self.backward_layers:
+            upstream = sw.reshape(n).astype("float32", copy=False) / np.float32(n)
+        values, grad = self.loss.values_and_gradient(y_true, y_pred_checked, upstream)
+        # sum(w * v) / n, in float32 as Keras reduces it.
+        loss_value = (values.sum(dtype="float32") if sw is None else
+                      (values * sw.reshape(n)).sum(dtype="float32")) / np.float32(n)
+        grad = grad.astype("float32", copy=False)
+        for layer in self.backward_layers[:-1]:
             grad = layer.backward(grad)
+        if self.backward_layers:
+            self.backward_layers[-1].backward(grad, need_input_grad=False)
         grads = [g for layer in self.trainable_layers for g in layer.grads]
         self.optimizer.apply(grads, self.variables)
         return float(loss_value), n, y_pred
@@ -160,6 +165,8 @@ def fit(model, x, y, batch_size, epochs, verbose, callbacks, validation_split, v
     cb_list.on_train_begin({})
     training_logs: dict = {}
     y_shape = source.y.shape if is_array else None
+    # Running means are only turned into a logs dict per batch when some callback will read it.
+    wants_batch_logs = cb_list.dispatches("on_train_batch_end")
     for epoch in range(initial_epoch, epochs):
         groups = _executions(train_batches, spe)
         if groups is None:
@@ -175,9 +182,10 @@ def fit(model, x, y, batch_size, epochs, verbose, callbacks, validation_split, v
                 if running is None:
                     running = model._compiled.fresh(y_b.shape if y_shape is None else y_shape, y_pred.shape)
                 running.update(loss_value, n, y_b, y_pred, None)
-            logs = running.logs()
-            if profile.batch_logs_size:
-                logs = {"batch": index, "size": sum(len(b[0]) for b in group), **logs}
+            if wants_batch_logs:
+                logs = running.logs()
+                if profile.batch_logs_size:
+                    logs = {"batch": index, "size": sum(len(b[0]) for b in group), **logs}
             cb_list.on_train_batch_end(index + len(group) - 1, logs)
             if model.stop_training:
                 break

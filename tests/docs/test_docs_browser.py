@@ -70,8 +70,9 @@ def search(browser, site_url, language: str, query: str) -> list[str]:
     """Run the site's own search page and return the result links once it reports it has finished."""
     browser.goto(f"{site_url}/{language}/search.html?q={quote(query)}")
     browser.wait_for(
+        # Sphinx fills the summary only once every result is listed ("Search finished, …" or "no match")
         "(() => { const s = document.querySelector('#search-results .search-summary');"
-        " return s && s.innerText.trim().length > 0 && !document.querySelector('#search-progress')?.innerText; })()",
+        " return Boolean(s && s.innerText.trim()); })()",
         timeout=20,
     )
     return browser.evaluate("[...document.querySelectorAll('#search-results ul.search li a')].map(a => a.href)")

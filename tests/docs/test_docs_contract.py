@@ -67,5 +67,7 @@ def test_hook_order_outline_matches_the_conformance_model(built_site):
     call = Call(method="fit", n=6, batch_size=4, epochs=2, validation="data", val_n=2)
     expected = expect_call(Scenario(task="categorical", metrics=("accuracy",), calls=(call,)), call, "keras3")
     html = (built_site / "en" / "contract" / "hook-order.html").read_text(encoding="utf-8")
-    shown = re.findall(r"^\s*(on_\w+)(?:\((\d+)\))?\s", re.sub(r"<[^>]+>", "", html), re.M)
+    block = re.search(r'class="[^"]*contract-hook-sequence.*?<pre>(.*?)</pre>', html, re.S)
+    assert block, "the hook-order page has no generated sequence"
+    shown = re.findall(r"^\s*(on_\w+)(?:\((\d+)\))?\s", re.sub(r"<[^>]+>", "", block.group(1)), re.M)
     assert [(h, int(i) if i else None) for h, i in shown] == [(e.hook, e.index) for e in expected.events[0]]

@@ -1,0 +1,166 @@
+"""Speed and memory of refimpl, measured side by side in one run: ``python -m bench``.
+
+Ratios, not absolute times (the machine varies): refimpl's fit step against a bare numpy loop doing the
+same maths (forward, backward, SGD update), ten no-op callbacks against none, and predict's peak memory
+against the size of its input plus output. Live Keras 3 is timed too when it is importable.
+Results go to bench/results/core.json; the exit status is non-zero when a target is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+import numpy as np
+
+import refimpl as keras
+
+TARGETS = {"fit_vs_bare": 1.25, "noop_callbacks_overhead": 0.05, "predict_peak_vs_io": 1.5}
+
+
+def bare_loop(x, y, weights, batch_size, epochs, lr):
+    """The same maths as refimpl's fit (relu hidden layers, softmax, Keras's crossentropy, SGD), no framework."""
+    ws = [w.copy() for w in weights]
+    n = len(x)
+    for _ in range(epochs):
+        for start in range(0, n, batch_size):
+            xb, yb = x[start:start + batch_size], y[start:start + batch_size]
+            acts, zs = [xb], []
+            h = xb
+            for i in range(0, len(ws), 2):
+                z = h @ ws[i] + ws[i + 1]
+                zs.append(z)
+                if i + 2 < len(ws):
+                    h = np.maximum(z, 0)
+                else:
+                    e = np.exp(z - z.max(axis=1, keepdims=True))
+                    h = e / e.sum(axis=1, keepdims=True)
+                acts.append(h)
+            # Keras's crossentropy: renormalise, clip, log; its gradient is zero where the clip bites.
+            total = h.sum(axis=1, keepdims=True)
+            normed = h / total
+            clipped = np.clip(normed, np.float32(1e-7), np.float32(1 - 1e-7))
+            loss = float((-(yb * np.log(clipped)).sum(axis=1)).sum() / len(xb))  # noqa: F841 (logged)
+            g_n = -yb / clipped
+            g_n[clipped != normed] = 0
+            g_p = (g_n - (g_n * normed).sum(axis=1, keepdims=True)) / total / np.float32(len(xb))
+            g = h * (g_p - (g_p * h).sum(axis=1, keepdims=True))
+            grads = [None] * len(ws)
+            for i in range(len(ws) - 2, -1, -2):
+                grads[i] = acts[i // 2].T @ g
+                grads[i + 1] = g.sum(axis=0)
+                if i:
+                    g = (g @ ws[i].T) * (zs[i // 2 - 1] > 0)
+            for w, gw in zip(ws, grads):
+                w -= np.float32(lr) * gw
+    return ws
+
+
+def make_model(module, sizes):
+    layers = [module.Input((sizes[0],))]
+    for units in sizes[1:-1]:
+        layers.append(module.layers.Dense(units, activation="relu"))
+    layers.append(module.layers.Dense(sizes[-1], activation="softmax"))
+    return module.Sequential(layers)
+
+
+def best_of(fn, repeats):
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return min(times)
+
+
+def fit_case(name, sizes, batch_size, n, epochs, repeats):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(n, sizes[0])).astype("float32")
+    y = np.eye(sizes[-1], dtype="float32")[rng.integers(0, sizes[-1], n)]
+    model = make_model(keras, sizes)
+    weights = model.get_weights()
+
+    def run_refimpl(callbacks=None):
+        model.set_weights(weights)
+        model.compile(optimizer=keras.optimizers.SGD(0.01), loss="categorical_crossentropy")
+        model.fit(x, y, batch_size=batch_size, epochs=epochs, shuffle=False, verbose=0, callbacks=callbacks)
+
+    steps = epochs * -(-n // batch_size)
+    bare = best_of(lambda: bare_loop(x, y, weights, batch_size, epochs, 0.01), repeats)
+    ref = best_of(run_refimpl, repeats)
+    noop = best_of(lambda: run_refimpl([keras.callbacks.Callback() for _ in range(10)]), repeats)
+    row = {"case": name, "steps": steps, "bare_us_per_step": bare / steps * 1e6,
+           "refimpl_us_per_step": ref / steps * 1e6, "fit_vs_bare": ref / bare,
+           "noop_callbacks_overhead": noop / ref - 1}
+    try:
+        os.environ.setdefault("KERAS_BACKEND", "jax")
+        import keras as real_keras  # noqa: PLC0415  (optional: only when installed)
+
+        kmodel = make_model(real_keras, sizes)
+        kmodel.set_weights(weights)
+
+        def run_keras():
+            kmodel.compile(optimizer=real_keras.optimizers.SGD(0.01), loss="categorical_crossentropy")
+            kmodel.fit(x, y, batch_size=batch_size, epochs=epochs, shuffle=False, verbose=0)
+
+        run_keras()  # compile once before timing
+        row["keras_us_per_step"] = best_of(run_keras, repeats) / steps * 1e6
+    except ImportError:
+        row["keras_us_per_step"] = None
+    return row
+
+
+def predict_memory(rows=1_000_000, width=64):
+    model = make_model(keras, [width, 10])
+    model.compile(optimizer="sgd", loss="categorical_crossentropy")
+    x = np.random.default_rng(0).normal(size=(rows, width)).astype("float32")
+    tracemalloc.start()
+    out = model.predict(x, batch_size=1024, verbose=0)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    io_bytes = x.nbytes + out.nbytes
+    # x was allocated before tracing started, so the traced peak is what predict added; count x back in.
+    return {"rows": rows, "width": width, "input_plus_output_mb": io_bytes / 2**20,
+            "peak_mb": (peak + x.nbytes) / 2**20, "predict_peak_vs_io": (peak + x.nbytes) / io_bytes}
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
+    ap.add_argument("--out", default=str(Path(__file__).parent / "results" / "core.json"))
+    args = ap.parse_args(argv)
+    n = 2048 if args.quick else 8192
+    fits = [fit_case("mlp 64-128-10, batch 32", [64, 128, 10], 32, n, 2, args.repeats),
+            fit_case("tiny 4-8-10, batch 4", [4, 8, 10], 4, n // 4, 2, args.repeats)]
+    memory = predict_memory(rows=100_000 if args.quick else 1_000_000)
+    print(f"{'case':28s} {'bare us/step':>12s} {'refimpl':>9s} {'keras':>9s} {'ratio':>6s} {'10 no-op cb':>11s}")
+    for r in fits:
+        keras_us = f"{r['keras_us_per_step']:9.1f}" if r["keras_us_per_step"] else "        -"
+        print(f"{r['case']:28s} {r['bare_us_per_step']:12.1f} {r['refimpl_us_per_step']:9.1f} {keras_us} "
+              f"{r['fit_vs_bare']:6.2f} {r['noop_callbacks_overhead']:+10.1%}")
+    print(f"predict {memory['rows']}x{memory['width']}: peak {memory['peak_mb']:.0f} MB for "
+          f"{memory['input_plus_output_mb']:.0f} MB in+out ({memory['predict_peak_vs_io']:.2f}x)")
+    checks = {
+        "fit_vs_bare": max(r["fit_vs_bare"] for r in fits) <= TARGETS["fit_vs_bare"],
+        "noop_callbacks_overhead": fits[1]["noop_callbacks_overhead"] <= TARGETS["noop_callbacks_overhead"],
+        "predict_peak_vs_io": memory["predict_peak_vs_io"] <= TARGETS["predict_peak_vs_io"],
+    }
+    result = {"python": sys.version.split()[0], "machine": platform.machine(), "numpy": np.__version__,
+              "targets": TARGETS, "fit": fits, "predict_memory": memory, "met": checks,
+              "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(result, indent=2) + "\n")
+    for name, ok in checks.items():
+        print(f"{'met ' if ok else 'MISSED'} {name} (target {TARGETS[name]})")
+    return 0 if all(checks.values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
