@@ -14,6 +14,7 @@ import time
 import warnings
 import zlib
 from collections.abc import Mapping
+from types import SimpleNamespace
 
 import numpy as np
 
@@ -47,11 +48,14 @@ _DEPRECATED = {
 def _import_writer_library():
     try:
         import tensorboardX
-        from tensorboardX.proto import summary_pb2, tensor_pb2, tensor_shape_pb2, types_pb2
+        from tensorboardX.event_file_writer import EventsWriter
+        from tensorboardX.proto import event_pb2, summary_pb2, tensor_pb2, tensor_shape_pb2, types_pb2
     except ImportError as error:
         raise ImportError("The TensorBoard callback writes event files with the tensorboardX package, which "
                           f"is not installed. Install the optional extra: {INSTALL_HINT}") from error
-    return tensorboardX, summary_pb2, tensor_pb2, tensor_shape_pb2, types_pb2
+    return SimpleNamespace(summary=tensorboardX.summary, EventsWriter=EventsWriter, event_pb2=event_pb2,
+                           summary_pb2=summary_pb2, tensor_pb2=tensor_pb2, tensor_shape_pb2=tensor_shape_pb2,
+                           types_pb2=types_pb2)
 
 
 def _is_int(value) -> bool:
@@ -241,8 +245,7 @@ class TensorBoard(Callback):
                  batch_size: int | None = None, write_grads: bool | None = None,
                  embeddings_layer_names: list[str] | None = None, embeddings_data=None):
         super().__init__()
-        (self._tbx, self._summary_pb2, self._tensor_pb2, self._tensor_shape_pb2,
-         self._types_pb2) = _import_writer_library()
+        self._tbx = _import_writer_library()
         if not isinstance(log_dir, (str, os.PathLike)):
             raise ValueError(f"log_dir must be a directory path (str or os.PathLike); got {log_dir!r}.")
         self.log_dir = os.fspath(log_dir)
@@ -277,13 +280,23 @@ class TensorBoard(Callback):
 
     # ----------------------------------------------------------------------------------------- writers
     def _writer(self, run: str):
-        """The event-file writer of ``run`` ("train" or "validation"), created on first use."""
+        """The event-file writer of ``run`` ("train" or "validation"), created on first use.
+
+        tensorboardX's synchronous ``EventsWriter``: no writer thread, so a flush puts every event so far
+        on disk (its ``FileWriter`` queues events for a thread, and a flush may miss the queued ones).
+        """
         writer = self._writers.get(run)
         if writer is None:
+            run_dir = os.path.join(self.log_dir, run)
+            os.makedirs(run_dir, exist_ok=True)
             suffix = f".{os.getpid()}.{next(_file_numbers):06d}.refimpl"
-            writer = self._tbx.FileWriter(os.path.join(self.log_dir, run), filename_suffix=suffix)
+            writer = self._tbx.EventsWriter(os.path.join(run_dir, "events"), suffix)
             self._writers[run] = writer
         return writer
+
+    def _write(self, run: str, summary, step: int) -> None:
+        event = self._tbx.event_pb2.Event(wall_time=time.time(), step=step, summary=summary)
+        self._writer(run).write_event(event)
 
     def _flush(self) -> None:
         for writer in self._writers.values():
@@ -302,7 +315,7 @@ class TensorBoard(Callback):
                 warnings.warn(f"TensorBoard: {tag!r} is not a single number ({type(value).__name__}), so it "
                               "is not written.", stacklevel=3)
             return
-        self._writer(run).add_summary(self._tbx.summary.scalar(tag, number), global_step=step)
+        self._write(run, self._tbx.summary.scalar(tag, number), step)
 
     # ------------------------------------------------------------------------------------------- hooks
     def set_model(self, model) -> None:
@@ -393,26 +406,24 @@ class TensorBoard(Callback):
         return None if learning_rate is None else float(learning_rate)
 
     def _write_weights(self, epoch: int) -> None:
-        writer = self._writer("train")
         for layer in self.model.layers:
             for weight in layer.weights:
                 name = weight.path.replace(":", "_")
                 values = np.asarray(weight.value)
-                self._write_histogram(writer, f"{name}/histogram", values, epoch)
+                self._write_histogram(f"{name}/histogram", values, epoch)
                 if self.write_images:
-                    self._write_image(writer, f"{name}/image", values, epoch)
+                    self._write_image(f"{name}/image", values, epoch)
 
-    def _write_histogram(self, writer, tag: str, values: np.ndarray, epoch: int) -> None:
+    def _write_histogram(self, tag: str, values: np.ndarray, epoch: int) -> None:
         if values.size == 0 or not np.isfinite(values).all():
             if tag not in self._skipped:
                 self._skipped.add(tag)
                 warnings.warn(f"TensorBoard: {tag!r} at epoch {epoch} is empty or holds NaN/inf values, so "
                               "its histogram is not written (this warning is given once).", stacklevel=4)
             return
-        summary = self._tbx.summary.histogram(tag, values, bins=HISTOGRAM_BUCKETS)
-        writer.add_summary(summary, global_step=epoch)
+        self._write("train", self._tbx.summary.histogram(tag, values, bins=HISTOGRAM_BUCKETS), epoch)
 
-    def _write_image(self, writer, tag: str, values: np.ndarray, epoch: int) -> None:
+    def _write_image(self, tag: str, values: np.ndarray, epoch: int) -> None:
         pixels = _weight_as_pixels(values)
         if pixels is None:
             if tag not in self._skipped:
@@ -422,10 +433,10 @@ class TensorBoard(Callback):
                               "histogram only.",
                               stacklevel=4)
             return
-        pb = self._summary_pb2
+        pb = self._tbx.summary_pb2
         image = pb.Summary.Image(height=pixels.shape[0], width=pixels.shape[1], colorspace=1,
                                  encoded_image_string=_png(pixels))
-        writer.add_summary(pb.Summary(value=[pb.Summary.Value(tag=tag, image=image)]), global_step=epoch)
+        self._write("train", pb.Summary(value=[pb.Summary.Value(tag=tag, image=image)]), epoch)
 
     def _write_model_config(self) -> None:
         try:
@@ -434,15 +445,15 @@ class TensorBoard(Callback):
             warnings.warn(f"TensorBoard(write_graph=True): the model's config could not be written as JSON "
                           f"({type(error).__name__}: {error}); no graph is written.", stacklevel=3)
             return
-        pb = self._summary_pb2
+        pb, tbx = self._tbx.summary_pb2, self._tbx
         # The summary Keras writes for the Graphs tab: a string tensor tagged "keras" whose plugin data
         # ("graph_keras_model", version b"1") tells TensorBoard to draw it as a conceptual graph.
         metadata = pb.SummaryMetadata(plugin_data=pb.SummaryMetadata.PluginData(
             plugin_name="graph_keras_model", content=b"1"))
-        tensor = self._tensor_pb2.TensorProto(dtype=self._types_pb2.DT_STRING, string_val=[text.encode()],
-                                              tensor_shape=self._tensor_shape_pb2.TensorShapeProto())
+        tensor = tbx.tensor_pb2.TensorProto(dtype=tbx.types_pb2.DT_STRING, string_val=[text.encode()],
+                                            tensor_shape=tbx.tensor_shape_pb2.TensorShapeProto())
         summary = pb.Summary(value=[pb.Summary.Value(tag="keras", tensor=tensor, metadata=metadata)])
-        self._writer("train").add_summary(summary, global_step=0)
+        self._write("train", summary, 0)
 
     def _check_embeddings(self) -> None:
         embedding_layers = {layer.name for layer in self.model.layers if type(layer).__name__ == "Embedding"}
