@@ -83,7 +83,8 @@ class MeanMetricWrapper(Mean):
     def update_state(self, y_true, y_pred, sample_weight=None) -> None:
         values = np.asarray(self.fn(np.asarray(y_true), np.asarray(y_pred), **self.fn_kwargs), dtype="float64")
         if sample_weight is not None:
-            sample_weight = np.asarray(sample_weight, dtype="float64").reshape(values.shape[0], *([1] * (values.ndim - 1)))
+            shape = (values.shape[0], *([1] * (values.ndim - 1)))
+            sample_weight = np.asarray(sample_weight, dtype="float64").reshape(shape)
         super().update_state(values, sample_weight)
 
 

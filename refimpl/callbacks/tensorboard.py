@@ -128,18 +128,19 @@ def _as_scalar(value) -> float | None:
 def _weight_as_pixels(array: np.ndarray) -> np.ndarray | None:
     """A weight as a 2-D grayscale image laid out as Keras 3 lays it out, or None for other ranks.
 
-    A bias (n,) becomes one row of n pixels; a kernel is shown wider than tall (transposed when it has
+    A bias (n,) becomes one row of n pixels (a scalar one pixel); a kernel is shown wider than tall (transposed when it has
     more rows than columns). Values are scaled from [min, max] to [0, 255] so that the weights' structure
     shows; Keras clips to [0, 1] instead, which draws every negative weight black.
     """
-    pixels = np.squeeze(np.asarray(array, dtype="float64"))
-    if pixels.ndim == 1:
-        pixels = pixels.reshape(1, -1)
-    elif pixels.ndim == 2:
-        if pixels.shape[0] > pixels.shape[1]:
-            pixels = pixels.T
-    else:
+    pixels = np.asarray(array, dtype="float64")
+    if pixels.ndim > 2:
+        pixels = np.squeeze(pixels)
+    if pixels.ndim > 2:
         return None
+    if pixels.ndim < 2:
+        pixels = pixels.reshape(1, -1)
+    elif pixels.shape[0] > pixels.shape[1]:
+        pixels = pixels.T
     low, high = float(pixels.min()), float(pixels.max())
     if not (np.isfinite(low) and np.isfinite(high)) or high == low:
         scaled = np.zeros(pixels.shape)
@@ -429,7 +430,7 @@ class TensorBoard(Callback):
             if tag not in self._skipped:
                 self._skipped.add(tag)
                 warnings.warn(f"TensorBoard: weight {tag[:-len('/image')]!r} of shape {values.shape} "
-                              "cannot be drawn as an image (only 1-D and 2-D weights are); it gets a "
+                              "cannot be drawn as an image (only weights with at most 2 dimensions of size > 1 are); it gets a "
                               "histogram only.",
                               stacklevel=4)
             return

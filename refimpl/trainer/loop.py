@@ -203,8 +203,8 @@ def fit(model, x, y, batch_size, epochs, verbose, callbacks, validation_split, v
 
 
 def _validation_source(validation_data, batch_size):
-    from .data import GeneratorSource, PyDatasetSource, is_generator_like
     from ..utils.py_dataset import PyDataset
+    from .data import GeneratorSource, PyDatasetSource, is_generator_like
 
     if isinstance(validation_data, PyDataset):
         return PyDatasetSource(validation_data, "validation_data")

@@ -96,8 +96,8 @@ def test_epoch_scalars_equal_the_history(tmp_path):
                                                  "evaluation_mae_vs_iterations"}
     epochs = [0, 1, 2, 3]
     for key in ("loss", "mae"):
-        assert scalars(train, f"epoch_{key}") == list(zip(epochs, as_float32(history.history[key])))
-        assert scalars(validation, f"epoch_{key}") == list(zip(epochs, as_float32(history.history[f"val_{key}"])))
+        assert scalars(train, f"epoch_{key}") == list(zip(epochs, as_float32(history.history[key]), strict=True))
+        assert scalars(validation, f"epoch_{key}") == list(zip(epochs, as_float32(history.history[f"val_{key}"]), strict=True))
     assert scalars(train, "epoch_learning_rate") == [(e, float(np.float32(0.05))) for e in epochs]
 
 
@@ -106,7 +106,7 @@ def test_evaluation_scalars_use_the_optimizer_iterations_as_step(tmp_path):
     validation = read_run(tmp_path / "validation")
     iterations = [STEPS_PER_EPOCH * (epoch + 1) for epoch in range(3)]
     assert scalars(validation, "evaluation_loss_vs_iterations") == list(
-        zip(iterations, as_float32(history.history["val_loss"])))
+        zip(iterations, as_float32(history.history["val_loss"]), strict=True))
 
 
 def test_learning_rate_follows_the_optimizer(tmp_path):
@@ -128,7 +128,7 @@ def test_update_freq_batch_writes_every_batch_with_a_global_step(tmp_path):
     steps = list(range(1, 2 * STEPS_PER_EPOCH + 1))
     for key in ("loss", "mae"):
         assert scalars(train, f"batch_{key}") == list(
-            zip(steps, as_float32(logs[key] for logs in recorder.batch_logs)))
+            zip(steps, as_float32(logs[key] for logs in recorder.batch_logs), strict=True))
     assert not any(tag.startswith("batch_") for tag in read_run(tmp_path / "validation").Tags()["scalars"])
 
 
@@ -163,7 +163,7 @@ def test_a_second_fit_adds_events_without_losing_the_first(tmp_path):
     second = model.fit(x, y, batch_size=4, epochs=4, initial_epoch=2, verbose=0, callbacks=[callback])
     train = read_run(tmp_path / "train")
     assert scalars(train, "epoch_loss") == list(
-        zip([0, 1, 2, 3], as_float32(first.history["loss"] + second.history["loss"])))
+        zip([0, 1, 2, 3], as_float32(first.history["loss"] + second.history["loss"]), strict=True))
 
 
 def test_standalone_evaluate_writes_evaluation_scalars(tmp_path):
@@ -188,7 +188,7 @@ def test_a_value_that_is_not_a_number_is_skipped_with_one_warning(tmp_path):
     assert len([w for w in caught if "epoch_note" in str(w.message)]) == 1
     train = read_run(tmp_path / "train")
     assert "epoch_note" not in train.Tags()["scalars"]
-    assert scalars(train, "epoch_loss") == list(zip([0, 1], as_float32(history.history["loss"])))
+    assert scalars(train, "epoch_loss") == list(zip([0, 1], as_float32(history.history["loss"]), strict=True))
 
 
 # --------------------------------------------------------------------------------- weights, images
@@ -285,7 +285,7 @@ def test_keras2_arguments_are_accepted_with_a_deprecation_warning(tmp_path, argu
     x, y = make_data()
     history = model.fit(x, y, batch_size=4, epochs=2, verbose=0, callbacks=[callback])
     assert scalars(read_run(tmp_path / "train"), "epoch_loss") == list(
-        zip([0, 1], as_float32(history.history["loss"])))
+        zip([0, 1], as_float32(history.history["loss"]), strict=True))
 
 
 def test_keras2_call_with_every_documented_argument(tmp_path):

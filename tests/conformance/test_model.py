@@ -15,7 +15,7 @@ REG = Scenario(metrics=("mae",))
 
 
 def stop(hook, index=None, epoch=None):
-    return (RecorderSpec("full", (Action("stop_training", hook, index, epoch)),),)
+    return (RecorderSpec("full", (Action("stop_training", hook, index, epoch),)),)
 
 
 # reference scenario id -> the same situation as a conformance scenario (first call)
@@ -26,7 +26,7 @@ CASES = {
                                                    recorders=stop("on_train_begin")),)),
     "stop_on_test_batch_end": REG.replace(calls=(Call(n=32, batch_size=8, epochs=3, validation="data", val_n=12,
                                                       recorders=stop("on_test_batch_end", 0)),)),
-    "fit_validation_batch_size": REG.replace(calls=(Call(n=16, batch_size=8, epochs=1, validation="data", val_n=12,
+    "fit_validation_batch_size": REG.replace(calls=(Call(n=32, batch_size=8, epochs=2, validation="data", val_n=12,
                                                          validation_batch_size=5),)),
 }
 

@@ -40,7 +40,8 @@ def compare_scenario(keras_result: dict, refimpl_result: dict) -> list[str]:
         k_hooks = [(e[0], e[1]) for e in k["events"]]
         r_hooks = [(e[0], e[1]) for e in r["events"]]
         if k_hooks != r_hooks:
-            first = next((j for j, (a, b) in enumerate(zip(k_hooks, r_hooks)) if a != b), min(len(k_hooks), len(r_hooks)))
+            first = next((j for j, (a, b) in enumerate(zip(k_hooks, r_hooks)) if a != b),
+                         min(len(k_hooks), len(r_hooks)))
             problems.append(f"call {i} ({k['method']}): hook sequence differs at event {first}: keras "
                             f"{k_hooks[first:first + 2]} vs refimpl {r_hooks[first:first + 2]}")
             continue
