@@ -222,6 +222,9 @@ def _snippet_hooks() -> str:
 def to_snippet(scenario: Scenario, module: str = "refimpl", preamble: str = "") -> str:
     """A standalone Python script that replays `scenario` on `module` and prints what every recorder sees.
 
+    The data, initial weights and inputs are made exactly as the suite's driver makes them, so the script
+    reproduces the failing run.
+
     Args:
         scenario: The scenario to replay.
         module: What `keras` is imported from. Defaults to `"refimpl"`.
@@ -230,70 +233,133 @@ def to_snippet(scenario: Scenario, module: str = "refimpl", preamble: str = "") 
     Returns:
         The script's source.
     """
-    out = [preamble.rstrip()] if preamble else []
-    out += [
-        "import numpy as np",
-        f"import {module} as keras",
-        "",
-        f"rng = np.random.default_rng({scenario.seed})",
-    ]
     task = scenario.task
+    out = [preamble.rstrip()] if preamble else []
+    out += ["import numpy as np", f"import {module} as keras", _SNIPPET_HELPERS.format(task=task)]
+    out.append(_SNIPPET_RECORDER.strip("\n"))
+    out.append(_snippet_hooks())
     out.append(f"model = keras.Sequential([keras.Input(({INPUT_DIM},)), "
                f"keras.layers.Dense({OUTPUT_DIM[task]}, activation={ACTIVATIONS[task]!r})])")
+    out.append(f"rng = np.random.default_rng({scenario.seed})")
+    out.append("model.set_weights([rng.uniform(-0.5, 0.5, size=np.shape(w)).astype('float32') "
+               "for w in model.get_weights()])")
     out.append(f"model.compile(optimizer=keras.optimizers.{scenario.optimizer}(learning_rate="
                f"{scenario.learning_rate!r}), loss={LOSSES[task]!r}, metrics={list(scenario.metrics)!r}, "
                f"steps_per_execution={scenario.steps_per_execution})")
-    out.append(_data_snippet(task))
-    out.append(_SNIPPET_RECORDER.strip("\n"))
-    out.append(_snippet_hooks())
     for i, call in enumerate(scenario.calls):
         out.append(f"\n# call {i}: {call.method}")
-        out.append(f"x, y, sw = make_data({call.n})")
-        out.append(f"x_val, y_val, _ = make_data({call.val_n})")
+        out.append(f"rng = np.random.default_rng({scenario.seed * 1000 + i + 1})")
+        out.append(f"x, y, sw = make_data({call.n}, rng)")
+        out.append(f"x_val, y_val, _ = make_data({call.val_n}, rng)")
         recs = []
         for j, r in enumerate(call.recorders):
             acts = [(a.do, a.hook, a.index, a.epoch) for a in r.actions]
-            recs.append(f"Recorder('r{j}:{r.kind}', {acts!r})")
+            cls = {"full": "Recorder", "legacy": "LegacyRecorder", "no_logs": "NoLogsRecorder"}[r.kind]
+            recs.append(f"{cls}('r{j}', {acts!r})" if r.kind == "full" else f"{cls}('r{j}')")
         out.append(f"callbacks = [{', '.join(recs)}]")
         if call.lr_schedule:
-            out.append("callbacks.append(keras.callbacks.LearningRateScheduler(lambda epoch, lr: lr * 0.5))")
-        kwargs = _call_kwargs(scenario, call)
+            out.append("callbacks.insert(0, keras.callbacks.LearningRateScheduler(lambda epoch, lr: float(lr) * 0.5))")
         if call.stop_preset:
             out.append("model.stop_training = True")
-        args = ", ".join(f"{k}={v}" for k, v in kwargs.items())
-        out.append(f"print(model.{call.method}({args}, callbacks=callbacks))")
+        args = ", ".join(f"{k}={v}" for k, v in _call_kwargs(scenario, call).items())
+        out.append(f"print({call.method!r}, model.{call.method}({args}, callbacks=callbacks))")
     out.append("")
     return "\n".join(out)
 
 
-def _data_snippet(task: str) -> str:
+_SNIPPET_HELPERS = '''
+
+def make_data(n, rng):
+    x = rng.normal(size=(n, 3)).astype("float32")
+    task = "{task}"
     if task == "regression":
-        y = "y = rng.normal(size=(n, 1)).astype('float32')"
+        y = rng.normal(size=(n, 1)).astype("float32")
     elif task == "binary":
-        y = "y = (rng.random((n, 1)) > 0.5).astype('float32')"
+        y = (rng.random((n, 1)) > 0.5).astype("float32")
     else:
-        y = "y = np.eye(3, dtype='float32')[rng.integers(0, 3, n)]"
-    return (
-        "\n\ndef make_data(n):\n"
-        f"    x = rng.normal(size=(n, {INPUT_DIM})).astype('float32')\n"
-        f"    {y}\n"
-        "    sw = rng.uniform(0.5, 2.0, size=(n,)).astype('float32')\n"
-        "    return x, y, sw\n"
-    )
+        y = np.eye(3, dtype="float32")[rng.integers(0, 3, n)]
+    return x, y, rng.uniform(0.5, 2.0, size=(n,)).astype("float32")
+
+
+def generator(x, y, sw, batch_size, finite, x_only=False):
+    while True:
+        for s in range(0, len(x), batch_size):
+            sl = slice(s, s + batch_size)
+            yield (x[sl],) if x_only else (x[sl], y[sl]) if sw is None else (x[sl], y[sl], sw[sl])
+        if finite:
+            return
+
+
+class Data(getattr(keras.utils, "PyDataset", None) or keras.utils.Sequence):
+    def __init__(self, x, y, sw, batch_size, x_only=False):
+        super().__init__()
+        self.x, self.y, self.sw, self.bs, self.x_only = x, y, sw, batch_size, x_only
+
+    def __len__(self):
+        return -(-len(self.x) // self.bs)
+
+    def __getitem__(self, i):
+        sl = slice(i * self.bs, (i + 1) * self.bs)
+        if self.x_only:
+            return (self.x[sl],)
+        return (self.x[sl], self.y[sl]) if self.sw is None else (self.x[sl], self.y[sl], self.sw[sl])
+
+
+class LegacyRecorder(keras.callbacks.Callback):
+    def __init__(self, name):
+        super().__init__()
+        self.name = name
+
+    def on_batch_begin(self, batch, logs=None):
+        print(self.name, "on_batch_begin", batch, None if logs is None else sorted(logs))
+
+    def on_batch_end(self, batch, logs=None):
+        print(self.name, "on_batch_end", batch, None if logs is None else sorted(logs))
+
+
+class NoLogsRecorder(keras.callbacks.Callback):
+    def __init__(self, name):
+        super().__init__()
+        self.name = name
+
+    def on_train_begin(self):
+        print(self.name, "on_train_begin")
+
+    def on_train_end(self):
+        print(self.name, "on_train_end")
+
+    def on_epoch_begin(self, epoch):
+        print(self.name, "on_epoch_begin", epoch)
+
+    def on_epoch_end(self, epoch):
+        print(self.name, "on_epoch_end", epoch)
+
+    def on_batch_begin(self, batch):
+        print(self.name, "on_batch_begin", batch)
+
+    def on_batch_end(self, batch):
+        print(self.name, "on_batch_end", batch)
+'''
 
 
 def _call_kwargs(scenario: Scenario, call: Call) -> dict[str, str]:
+    """The call's keyword arguments as source text, matching what the driver passes."""
     kw: dict[str, str] = {}
+    x_only = call.method == "predict"
+    sw = "sw" if call.sample_weight and not x_only else "None"
+    bs = call.batch_size or DEFAULT_BATCH_SIZE
     if call.input == "arrays":
         kw["x"] = "x"
-        if call.method != "predict":
+        if not x_only:
             kw["y"] = "y"
+        if call.batch_size is not None:
+            kw["batch_size"] = str(call.batch_size)
+        if sw == "sw":
+            kw["sample_weight"] = "sw"
+    elif call.input == "generator":
+        kw["x"] = f"generator(x, y, {sw}, {bs}, finite={call.finite}, x_only={x_only})"
     else:
-        kw["x"] = f"<{call.input} over x, y{', sw' if call.sample_weight else ''}, batch {call.batch_size}>"
-    if call.input == "arrays" and call.batch_size is not None:
-        kw["batch_size"] = str(call.batch_size)
-    if call.sample_weight and call.input == "arrays" and call.method != "predict":
-        kw["sample_weight"] = "sw"
+        kw["x"] = f"Data(x, y, {sw}, {bs}, x_only={x_only})"
     if call.method == "fit":
         kw["epochs"] = str(call.epochs)
         if call.initial_epoch:
@@ -307,8 +373,8 @@ def _call_kwargs(scenario: Scenario, call: Call) -> dict[str, str]:
         if call.validation and call.validation_batch_size:
             kw["validation_batch_size"] = str(call.validation_batch_size)
         if call.validation and call.validation_freq != 1:
-            kw["validation_freq"] = repr(list(call.validation_freq) if isinstance(call.validation_freq, tuple)
-                                         else call.validation_freq)
+            freq = call.validation_freq
+            kw["validation_freq"] = repr(list(freq) if isinstance(freq, tuple) else freq)
         if call.class_weight:
             kw["class_weight"] = repr(class_weights(scenario.task))
         kw["shuffle"] = "False"

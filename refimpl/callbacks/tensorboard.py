@@ -128,9 +128,10 @@ def _as_scalar(value) -> float | None:
 def _weight_as_pixels(array: np.ndarray) -> np.ndarray | None:
     """A weight as a 2-D grayscale image laid out as Keras 3 lays it out, or None for other ranks.
 
-    A bias (n,) becomes one row of n pixels (a scalar one pixel); a kernel is shown wider than tall (transposed when it has
-    more rows than columns). Values are scaled from [min, max] to [0, 255] so that the weights' structure
-    shows; Keras clips to [0, 1] instead, which draws every negative weight black.
+    A bias (n,) becomes one row of n pixels (a scalar, one pixel); a kernel is shown wider than tall
+    (transposed when it has more rows than columns); larger ranks count only after dropping size-1 axes.
+    Values are scaled from [min, max] to [0, 255] so that the weights' structure shows; Keras clips to
+    [0, 1] instead, which draws every negative weight black.
     """
     pixels = np.asarray(array, dtype="float64")
     if pixels.ndim > 2:
@@ -430,8 +431,8 @@ class TensorBoard(Callback):
             if tag not in self._skipped:
                 self._skipped.add(tag)
                 warnings.warn(f"TensorBoard: weight {tag[:-len('/image')]!r} of shape {values.shape} "
-                              "cannot be drawn as an image (only weights with at most 2 dimensions of size > 1 are); it gets a "
-                              "histogram only.",
+                              "cannot be drawn as an image (only weights with at most 2 axes of size > 1 "
+                              "are); it gets a histogram only.",
                               stacklevel=4)
             return
         pb = self._tbx.summary_pb2

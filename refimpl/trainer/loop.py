@@ -177,13 +177,18 @@ def fit(model, x, y, batch_size, epochs, verbose, callbacks, validation_split, v
         logs: dict = {}
         for index, group in groups:
             cb_list.on_train_batch_begin(index, _batch_logs(profile, index, group[0]))
+            this_batch = None
             for x_b, y_b, sw_b in group:
                 loss_value, n, y_pred = step.train(x_b, y_b, sw_b)
                 if running is None:
                     running = model._compiled.fresh(y_b.shape if y_shape is None else y_shape, y_pred.shape)
                 running.update(loss_value, n, y_b, y_pred, None)
+                if not profile.batch_values_running_mean:
+                    # Keras 1/2 logged each batch's own values; BaseLogger averaged them per epoch.
+                    this_batch = this_batch or model._compiled.fresh(y_b.shape, y_pred.shape)
+                    this_batch.update(loss_value, n, y_b, y_pred, None)
             if wants_batch_logs:
-                logs = running.logs()
+                logs = (this_batch or running).logs()
                 if profile.batch_logs_size:
                     logs = {"batch": index, "size": sum(len(b[0]) for b in group), **logs}
             cb_list.on_train_batch_end(index + len(group) - 1, logs)

@@ -80,7 +80,8 @@ def _free_port() -> int:
 
 
 def _model():
-    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, activation="relu"), keras.layers.Dense(1)])
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, activation="relu"),
+                              keras.layers.Dense(1)])
     model.compile(optimizer="sgd", loss="mse", metrics=["mae"])
     return model
 

@@ -37,6 +37,11 @@ def as_float32(values):
     return [float(np.float32(v)) for v in values]
 
 
+def series(steps, values):
+    """(step, value) pairs as the reader returns them: values stored as float32."""
+    return list(zip(steps, as_float32(values), strict=True))
+
+
 def make_model():
     model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(4, activation="relu"),
                               keras.layers.Dense(1)])
@@ -96,8 +101,8 @@ def test_epoch_scalars_equal_the_history(tmp_path):
                                                  "evaluation_mae_vs_iterations"}
     epochs = [0, 1, 2, 3]
     for key in ("loss", "mae"):
-        assert scalars(train, f"epoch_{key}") == list(zip(epochs, as_float32(history.history[key]), strict=True))
-        assert scalars(validation, f"epoch_{key}") == list(zip(epochs, as_float32(history.history[f"val_{key}"]), strict=True))
+        assert scalars(train, f"epoch_{key}") == series(epochs, history.history[key])
+        assert scalars(validation, f"epoch_{key}") == series(epochs, history.history[f"val_{key}"])
     assert scalars(train, "epoch_learning_rate") == [(e, float(np.float32(0.05))) for e in epochs]
 
 
@@ -105,8 +110,8 @@ def test_evaluation_scalars_use_the_optimizer_iterations_as_step(tmp_path):
     _, history, _ = fit(tmp_path, epochs=3)
     validation = read_run(tmp_path / "validation")
     iterations = [STEPS_PER_EPOCH * (epoch + 1) for epoch in range(3)]
-    assert scalars(validation, "evaluation_loss_vs_iterations") == list(
-        zip(iterations, as_float32(history.history["val_loss"]), strict=True))
+    assert scalars(validation, "evaluation_loss_vs_iterations") == series(
+        iterations, history.history["val_loss"])
 
 
 def test_learning_rate_follows_the_optimizer(tmp_path):
@@ -127,8 +132,8 @@ def test_update_freq_batch_writes_every_batch_with_a_global_step(tmp_path):
     train = read_run(tmp_path / "train")
     steps = list(range(1, 2 * STEPS_PER_EPOCH + 1))
     for key in ("loss", "mae"):
-        assert scalars(train, f"batch_{key}") == list(
-            zip(steps, as_float32(logs[key] for logs in recorder.batch_logs), strict=True))
+        assert scalars(train, f"batch_{key}") == series(
+            steps, [logs[key] for logs in recorder.batch_logs])
     assert not any(tag.startswith("batch_") for tag in read_run(tmp_path / "validation").Tags()["scalars"])
 
 
@@ -140,6 +145,34 @@ def test_update_freq_int_writes_every_n_batches(tmp_path):
                                             for s in written]
 
 
+def test_keras2_batch_bookkeeping_keys_are_not_written(tmp_path):
+    class AddKeras2Keys(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            logs.update(batch=batch, size=4)
+
+    model = make_model()
+    x, y = make_data()
+    model.fit(x, y, batch_size=4, epochs=1, verbose=0,
+              callbacks=[AddKeras2Keys(), TensorBoard(tmp_path, update_freq="batch")])
+    assert sorted(read_run(tmp_path / "train").Tags()["scalars"]) == [
+        "batch_loss", "batch_mae", "epoch_learning_rate", "epoch_loss", "epoch_mae"]
+
+
+def test_each_epoch_is_on_disk_when_the_epoch_ends(tmp_path):
+    class ReadBack(keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            self.seen = []
+
+        def on_epoch_end(self, epoch, logs=None):
+            self.seen.append([step for step, _ in scalars(read_run(tmp_path / "train"), "epoch_loss")])
+
+    model = make_model()
+    x, y = make_data()
+    reader = ReadBack()
+    model.fit(x, y, batch_size=4, epochs=3, verbose=0, callbacks=[TensorBoard(tmp_path), reader])
+    assert reader.seen == [[0], [0, 1], [0, 1, 2]]
+
+
 def test_update_freq_epoch_writes_no_batch_scalars(tmp_path):
     fit(tmp_path, update_freq="epoch", write_steps_per_second=True)
     tags = read_run(tmp_path / "train").Tags()["scalars"]
@@ -149,7 +182,8 @@ def test_update_freq_epoch_writes_no_batch_scalars(tmp_path):
 def test_write_steps_per_second(tmp_path):
     fit(tmp_path, epochs=2, update_freq="batch", write_steps_per_second=True)
     train = read_run(tmp_path / "train")
-    epoch_speed, batch_speed = scalars(train, "epoch_steps_per_second"), scalars(train, "batch_steps_per_second")
+    epoch_speed = scalars(train, "epoch_steps_per_second")
+    batch_speed = scalars(train, "batch_steps_per_second")
     assert [step for step, _ in epoch_speed] == [0, 1]
     assert [step for step, _ in batch_speed] == list(range(1, 2 * STEPS_PER_EPOCH + 1))
     assert all(value > 0 for _, value in epoch_speed + batch_speed)
@@ -162,15 +196,16 @@ def test_a_second_fit_adds_events_without_losing_the_first(tmp_path):
     first = model.fit(x, y, batch_size=4, epochs=2, verbose=0, callbacks=[callback])
     second = model.fit(x, y, batch_size=4, epochs=4, initial_epoch=2, verbose=0, callbacks=[callback])
     train = read_run(tmp_path / "train")
-    assert scalars(train, "epoch_loss") == list(
-        zip([0, 1, 2, 3], as_float32(first.history["loss"] + second.history["loss"]), strict=True))
+    assert scalars(train, "epoch_loss") == series(
+        [0, 1, 2, 3], first.history["loss"] + second.history["loss"])
 
 
 def test_standalone_evaluate_writes_evaluation_scalars(tmp_path):
     model = make_model()
     x, y = make_data()
     model.fit(x, y, batch_size=4, epochs=1, verbose=0)
-    result = model.evaluate(x, y, batch_size=4, verbose=0, return_dict=True, callbacks=[TensorBoard(tmp_path)])
+    result = model.evaluate(x, y, batch_size=4, verbose=0, return_dict=True,
+                            callbacks=[TensorBoard(tmp_path)])
     validation = read_run(tmp_path / "validation")
     assert scalars(validation, "evaluation_loss_vs_iterations") == [
         (STEPS_PER_EPOCH, float(np.float32(result["loss"])))]
@@ -184,11 +219,12 @@ def test_a_value_that_is_not_a_number_is_skipped_with_one_warning(tmp_path):
     model = make_model()
     x, y = make_data()
     with pytest.warns(UserWarning, match="'epoch_note' is not a single number") as caught:
-        history = model.fit(x, y, batch_size=4, epochs=2, verbose=0, callbacks=[AddText(), TensorBoard(tmp_path)])
+        history = model.fit(x, y, batch_size=4, epochs=2, verbose=0,
+                            callbacks=[AddText(), TensorBoard(tmp_path)])
     assert len([w for w in caught if "epoch_note" in str(w.message)]) == 1
     train = read_run(tmp_path / "train")
     assert "epoch_note" not in train.Tags()["scalars"]
-    assert scalars(train, "epoch_loss") == list(zip([0, 1], as_float32(history.history["loss"]), strict=True))
+    assert scalars(train, "epoch_loss") == series([0, 1], history.history["loss"])
 
 
 # --------------------------------------------------------------------------------- weights, images
@@ -212,6 +248,23 @@ def test_weight_histograms_every_histogram_freq_epochs(tmp_path):
             assert (histogram.min, histogram.max) == (weight.min(), weight.max())
             assert histogram.sum == pytest.approx(weight.sum(), abs=1e-9)
             assert histogram.sum_squares == pytest.approx((weight ** 2).sum(), rel=1e-9)
+
+
+def test_a_weight_with_nan_gets_no_histogram_and_one_warning(tmp_path):
+    class Diverge(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch >= 1:
+                self.model.layers[-1].weights[-1].value[...] = np.nan
+
+    keras.layers.base.reset_name_counters()
+    model = make_model()
+    x, y = make_data()
+    with pytest.warns(UserWarning, match="'dense_1/bias/histogram' at epoch 1 is empty or holds NaN"):
+        model.fit(x, y, batch_size=4, epochs=2, verbose=0,
+                  callbacks=[Diverge(), TensorBoard(tmp_path, histogram_freq=1)])
+    train = read_run(tmp_path / "train")
+    assert [event.step for event in train.Histograms("dense_1/bias/histogram")] == [0]
+    assert [event.step for event in train.Histograms("dense/kernel/histogram")] == [0, 1]
 
 
 def test_no_histograms_by_default(tmp_path):
@@ -284,21 +337,23 @@ def test_keras2_arguments_are_accepted_with_a_deprecation_warning(tmp_path, argu
     model = make_model()
     x, y = make_data()
     history = model.fit(x, y, batch_size=4, epochs=2, verbose=0, callbacks=[callback])
-    assert scalars(read_run(tmp_path / "train"), "epoch_loss") == list(
-        zip([0, 1], as_float32(history.history["loss"]), strict=True))
+    assert scalars(read_run(tmp_path / "train"), "epoch_loss") == series(
+        [0, 1], history.history["loss"])
 
 
 def test_keras2_call_with_every_documented_argument(tmp_path):
     with pytest.warns(DeprecationWarning):
-        TensorBoard(log_dir=str(tmp_path), histogram_freq=0, batch_size=32, write_graph=True, write_grads=False,
-                    write_images=False, embeddings_freq=0, embeddings_layer_names=None, embeddings_metadata=None)
+        TensorBoard(log_dir=str(tmp_path), histogram_freq=0, batch_size=32, write_graph=True,
+                    write_grads=False, write_images=False, embeddings_freq=0, embeddings_layer_names=None,
+                    embeddings_metadata=None)
 
 
 def test_embeddings_freq_warns_that_nothing_is_written(tmp_path):
     model = make_model()
     x, y = make_data()
     with pytest.warns(UserWarning, match="no Embedding layer"):
-        model.fit(x, y, batch_size=4, epochs=1, verbose=0, callbacks=[TensorBoard(tmp_path, embeddings_freq=1)])
+        model.fit(x, y, batch_size=4, epochs=1, verbose=0,
+                  callbacks=[TensorBoard(tmp_path, embeddings_freq=1)])
 
 
 def test_embeddings_metadata_naming_unknown_layers_fails_before_any_epoch(tmp_path):
@@ -368,7 +423,6 @@ def test_without_tensorboardx_construction_names_the_extra(monkeypatch, tmp_path
 def test_defaults_match_keras_3(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        os.chdir(tmp_path)
         callback = keras.callbacks.TensorBoard()
     assert (callback.log_dir, callback.histogram_freq, callback.write_graph, callback.write_images,
             callback.write_steps_per_second, callback.update_freq, callback.profile_batch,

@@ -75,3 +75,17 @@ def test_generated_scenarios_have_a_model_and_a_compilable_snippet(family):
         compile(to_snippet(s), "<snippet>", "exec")
 
     check()
+
+
+def test_snippet_runs_and_shows_the_hooks():
+    import subprocess
+    import sys
+
+    from conformance.examples import examples
+
+    scenario = next(s for s in examples() if s.calls[0].input == "pydataset")
+    done = subprocess.run([sys.executable, "-c", to_snippet(scenario)], capture_output=True, text=True,
+                          cwd=Path(__file__).parents[2], timeout=120)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("r0 on_train_begin None []") and any("r0 on_train_end" in ln for ln in lines)

@@ -70,9 +70,10 @@ def search(browser, site_url, language: str, query: str) -> list[str]:
     """Run the site's own search page and return the result links once it reports it has finished."""
     browser.goto(f"{site_url}/{language}/search.html?q={quote(query)}")
     browser.wait_for(
-        # Sphinx fills the summary only once every result is listed ("Search finished, …" or "no match")
-        "(() => { const s = document.querySelector('#search-results .search-summary');"
-        " return Boolean(s && s.innerText.trim()); })()",
+        # Sphinx retitles the results "Search Results" (in the page's language) once every result is listed.
+        # (The summary line is no signal: Sphinx's Korean catalog leaves "Search finished, …" empty.)
+        "(() => typeof Search !== 'undefined' && Search.title"
+        " && Search.title.innerText === Documentation.gettext('Search Results'))()",
         timeout=20,
     )
     return browser.evaluate("[...document.querySelectorAll('#search-results ul.search li a')].map(a => a.href)")
