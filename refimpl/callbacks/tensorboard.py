@@ -186,7 +186,8 @@ class TensorBoard(Callback):
     model's conceptual graph, one node per layer.
 
     The files are written with tensorboardX, an optional extra: without it, building the callback raises
-    ImportError. Writers are flushed at the end of every epoch and closed at the end of training.
+    ImportError. Each epoch's events are on disk when the epoch ends (a running TensorBoard shows them);
+    the files are closed at the end of training, or of a standalone ``evaluate``.
 
     Args:
         log_dir: directory of the event files; ``train`` and ``validation`` runs are made inside it.
@@ -392,8 +393,8 @@ class TensorBoard(Callback):
             return
         for name, value in (logs or {}).items():
             self._scalar("validation", f"evaluation_{name}_vs_iterations", value, step)
-        if not self._training:  # a standalone evaluate(): no epoch end will flush it
-            self._flush()
+        if not self._training:  # a standalone evaluate(): no epoch end or train end will write it out
+            self._close()
 
     # --------------------------------------------------------------------------------------- contents
     def _optimizer(self):

@@ -204,6 +204,12 @@ class Optimizer:
             for avg, var in zip(self.ema_averages, variables):
                 var.value[...] = avg.value
 
+    def finalize_variable_values(self, variables: list[Variable]) -> None:
+        """End of ``fit``: with ``use_ema``, put each moving average into its weight (as Keras 3 does)."""
+        if self.use_ema and self.ema_averages:
+            for avg, var in zip(self.ema_averages, variables):
+                var.value[...] = avg.value
+
     def swap_ema_weights(self, variables: list[Variable]) -> None:
         """Exchange the weights with their moving averages (what ``SwapEMAWeights`` does around evaluation)."""
         if not self.use_ema:

@@ -203,6 +203,8 @@ def fit(model, x, y, batch_size, epochs, verbose, callbacks, validation_split, v
         cb_list.on_epoch_end(epoch, epoch_logs)
         if model.stop_training:
             break
+    if epochs > initial_epoch:
+        model.optimizer.finalize_variable_values(step.variables)
     cb_list.on_train_end(training_logs)
     return cb_list.history
 
