@@ -38,7 +38,8 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-def print_table(report: dict, out=sys.stdout) -> None:
+def print_table(report: dict, out=None) -> None:
+    out = out or sys.stdout
     width = max(len(r["id"]) for r in report["clauses"])
     for r in report["clauses"]:
         line = f"{MARK[r['outcome']]:>6}  {r['id']:<{width}}  {r['failed']:>4}/{r['checked']:<4}"

@@ -223,6 +223,8 @@ class Run:
                                                  phases=[Phase.generate, Phase.shrink]))
             except (NoSuchExample, Unsatisfiable):
                 continue
+            except Exception:  # e.g. FlakyFailure when the time budget ran out mid-replay: keep the first example
+                continue
             msgs = self.check_scenario(minimal, family, record=False).get(cid)
             if msgs:
                 tally.scenario, tally.messages, tally.shrunk = minimal, msgs[:5], True

@@ -12,11 +12,11 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-import tomllib
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+import tomllib
 from babel.messages.catalog import Catalog, Message
 from babel.messages.pofile import read_po, write_po
 

@@ -88,10 +88,13 @@ napoleon_numpy_docstring = False
 napoleon_use_rtype = False
 
 # --- doctest: every example on every page runs against refimpl ------------------------------------------------
+# Every group of examples starts as a reader's fresh script would: in an empty working directory (examples
+# write checkpoints and logs), with refimpl's layer-name counters reset (examples show names like "dense").
 doctest_global_setup = """
 import os as _os, tempfile as _tempfile
-_doctest_dir = _tempfile.mkdtemp(prefix="kcc-doctest-")
-_os.chdir(_doctest_dir)
+_os.chdir(_tempfile.mkdtemp(prefix="kcc-doctest-"))
+import refimpl as _refimpl
+_refimpl.utils.clear_session()
 """
 doctest_test_doctest_blocks = "default"
 

@@ -6,10 +6,10 @@ meaning column is English source text and goes through the catalogs like any par
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Any
 
+import tomllib
 from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.config import Config

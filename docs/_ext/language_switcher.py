@@ -11,6 +11,7 @@ from typing import Any
 
 from sphinx.application import Sphinx
 
+
 # BCP 47 tags for <html lang>: Sphinx codes use an underscore (zh_CN), HTML wants a hyphen (zh-CN).
 def bcp47(code: str) -> str:
     return code.replace("_", "-")

@@ -34,10 +34,10 @@ class LearningRateScheduler(Callback):
     """Sets the learning rate from ``schedule`` at the start of every epoch.
 
     ``schedule`` is called in ``on_epoch_begin`` as ``schedule(epoch, lr)`` with the 0-based epoch and
-    the current rate as a float, or as ``schedule(epoch)`` when it takes one argument (Keras 2's form);
-    what it returns becomes the optimizer's learning rate for that epoch. At the end of the epoch the
-    rate in effect is written into the epoch's logs under ``learning_rate`` (``lr`` in the Keras 1/2
-    profiles), so History and later callbacks record it.
+    the current rate as a float when it accepts two positional arguments, or as ``schedule(epoch)``
+    when it accepts one (Keras 2's form); what it returns becomes the optimizer's learning rate for
+    that epoch. At the end of the epoch the rate in effect is written into the epoch's logs under
+    ``learning_rate`` (``lr`` in the Keras 1/2 profiles), so History and later callbacks record it.
 
     Args:
         schedule: a function of ``(epoch, lr)`` or ``(epoch)`` returning the new learning rate.

@@ -82,7 +82,7 @@ def _executions(batches: EpochBatches, steps_per_execution: int):
 
 
 def run_test_loop(model, batches: EpochBatches, callbacks: CallbackList, step: Step, steps_per_execution: int,
-                  y_shape, profile) -> dict:
+                  profile) -> dict:
     """One evaluation: ``on_test_begin``, test batch hooks, ``on_test_end``; returns the final logs."""
     model.stop_evaluating = False
     callbacks.on_test_begin({})
@@ -182,11 +182,11 @@ def fit(model, x, y, batch_size, epochs, verbose, callbacks, validation_split, v
                 loss_value, n, y_pred = step.train(x_b, y_b, sw_b)
                 if running is None:
                     running = model._compiled.fresh(y_b.shape if y_shape is None else y_shape, y_pred.shape)
-                running.update(loss_value, n, y_b, y_pred, None)
+                running.update(loss_value, n, y_b, y_pred, sw_b)
                 if not profile.batch_values_running_mean:
                     # Keras 1/2 logged each batch's own values; BaseLogger averaged them per epoch.
                     this_batch = this_batch or model._compiled.fresh(y_b.shape, y_pred.shape)
-                    this_batch.update(loss_value, n, y_b, y_pred, None)
+                    this_batch.update(loss_value, n, y_b, y_pred, sw_b)
             if wants_batch_logs:
                 logs = (this_batch or running).logs()
                 if profile.batch_logs_size:
@@ -196,7 +196,7 @@ def fit(model, x, y, batch_size, epochs, verbose, callbacks, validation_split, v
                 break
         epoch_logs = running.logs()
         if val_batches is not None and args.should_validate(epoch, validation_freq):
-            val_logs = run_test_loop(model, val_batches, cb_list, step, spe, None, profile)
+            val_logs = run_test_loop(model, val_batches, cb_list, step, spe, profile)
             epoch_logs.update({"val_" + k: v for k, v in val_logs.items()})
         source.on_epoch_end()
         training_logs = dict(epoch_logs)
@@ -237,7 +237,7 @@ def evaluate(model, x, y, batch_size, verbose, sample_weight, steps, callbacks, 
     cb_list = CallbackList(callbacks, add_progbar=verbose != 0, model=model, profile=model._profile,
                            verbose=verbose, epochs=1, steps=batches.steps_per_epoch)
     step = Step(model)
-    logs = run_test_loop(model, batches, cb_list, step, model._steps_per_execution, None, model._profile)
+    logs = run_test_loop(model, batches, cb_list, step, model._steps_per_execution, model._profile)
     if return_dict:
         return logs
     names = model._compiled.metrics_names

@@ -61,8 +61,8 @@ def test_logs_hold_the_rate_in_effect_during_the_epoch():
 def test_cooldown_skips_epochs_after_a_reduction():
     reduce = ReduceLROnPlateau(monitor="score", mode="min", patience=1, cooldown=2, factor=0.5)
     history = fit(make_model(0.1), [scripted("score", [1] * 7), reduce], epochs=7)
-    # Reduced at the end of epochs 1, 3 and 5 (as Keras 3.15.1 does). As in Keras, the epoch in which the cooldown counter
-    # reaches 0 already counts towards patience, so cooldown=2 skips one epoch here.
+    # Reduced at the end of epochs 1, 3 and 5, as on Keras 3.15.1: the epoch in which the cooldown
+    # counter reaches 0 already counts towards patience, so cooldown=2 skips one epoch here.
     np.testing.assert_allclose(history.history["learning_rate"],
                                [0.1, 0.1, 0.05, 0.05, 0.025, 0.025, 0.0125], rtol=1e-6)
     assert reduce.cooldown_counter == 1

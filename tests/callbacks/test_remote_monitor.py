@@ -171,6 +171,19 @@ def test_numpy_values_arrive_as_python_numbers(send_as_json):
     assert isinstance(payloads[0]["np_float"], float) and isinstance(payloads[0]["np_int"], int)
 
 
+def test_non_finite_numbers_are_sent_as_python_json_writes_them():
+    class Diverged(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            logs.update(loss=float("nan"), grad_norm=np.float32("inf"))
+
+    with http_server() as (root, recorder):
+        _fit([Diverged(), RemoteMonitor(root=root, send_as_json=True)], epochs=1)
+    body = recorder.requests[0]["body"].decode()
+    assert '"loss": NaN' in body and '"grad_norm": Infinity' in body
+    payload = json.loads(body)
+    assert np.isnan(payload["loss"]) and payload["grad_norm"] == float("inf")
+
+
 def test_a_value_json_cannot_carry_is_sent_as_text_with_a_warning():
     class AddObject(keras.callbacks.Callback):
         def on_epoch_end(self, epoch, logs=None):

@@ -103,7 +103,7 @@ class HistoryMissesFirstEpoch(Mutant):
     def _call_indexed(self, hook, index, logs):
         if hook == "on_epoch_end" and not getattr(self, "_skipped", False):
             self._skipped = True
-            for cb, name, method, with_logs in self._dispatch[hook]:
+            for cb, _name, method, _with_logs in self._dispatch[hook]:
                 if not isinstance(cb, History):
                     method(index, logs)
             return

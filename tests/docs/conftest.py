@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 def built_site(tmp_path_factory) -> Path:
     """All three languages built with warnings as errors, once per session; returns the html root."""
     out_root = tmp_path_factory.mktemp("docs-build")
-    results = docs_build.build_languages(list(docs_build.LANGUAGES), out_root=out_root, warnings_as_errors=False)
+    results = docs_build.build_languages(list(docs_build.LANGUAGES), out_root=out_root)
     failures = {
         lang: (r.stdout + r.stderr)[-4000:] for lang, r in results.items() if r.returncode != 0
     }

@@ -103,5 +103,6 @@ def test_javascript_and_python_stemmers_agree(browser, site_url):
 
     words = ["콜백", "콜백을", "콜백에서는", "호출합니다", "에포크가", "배치의", "EarlyStopping", "이", "길이는"]
     browser.goto(f"{site_url}/ko/search.html")
-    js = browser.evaluate(f"(() => {{ const s = new Stemmer(); return {json.dumps(words)}.map(w => s.stemWord(w)); }})()")
+    script = f"(() => {{ const s = new Stemmer(); return {json.dumps(words)}.map(w => s.stemWord(w)); }})()"
+    js = browser.evaluate(script)
     assert js == [korean_search.stem_korean(w) for w in words]

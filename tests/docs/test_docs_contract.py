@@ -5,10 +5,10 @@ from __future__ import annotations
 import io
 import re
 
+import contract_tables
 import pytest
 from docutils.core import publish_doctree
 
-import contract_tables
 from conformance.spec import load_spec
 
 

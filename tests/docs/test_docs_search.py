@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import pytest
-
 import korean_search
+import pytest
 
 
 @pytest.mark.parametrize(

@@ -146,7 +146,8 @@ def run(keras, sc):
     comp = dict(sc["compile"])
     opt = dict(comp.pop("optimizer"))
     model.compile(optimizer=getattr(keras.optimizers, opt.pop("name"))(**opt), loss=comp["loss"],
-                  metrics=comp["metrics"], steps_per_execution=comp["steps_per_execution"])
+                  metrics=comp["metrics"], weighted_metrics=comp["weighted_metrics"] or None,
+                  steps_per_execution=comp["steps_per_execution"])
     d = sc["data"]
     data = {"train": make_data(d, d["n"], 1), "val": make_data(d, d["val_n"], 2)}
     Recorder = recorder_class(keras)

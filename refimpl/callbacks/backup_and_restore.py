@@ -1,0 +1,406 @@
+"""``BackupAndRestore``: back up training as it runs, and resume an interrupted ``fit`` exactly where it stopped.
+
+A backup is one HDF5 file, ``<backup_dir>/latest.weights.h5``, written atomically. Besides the weights and
+the optimizer state (the layout of :mod:`refimpl.saving.h5_format`) it holds a ``/training_state`` group
+whose ``json`` attribute records what a resumed run needs to continue identically: the epoch to resume
+at, how many batches of it were already trained, the History so far, the running loss and metric totals
+of the interrupted epoch, and the random generators' states (shuffling and Dropout).
+
+Resume protocol with the training loop (``refimpl.trainer.loop.fit``): in ``on_train_begin`` this
+callback sets ``model._resume`` to an object with ``begin(history, initial_epoch, epochs) -> epoch``,
+``enter_epoch(epoch) -> batches to skip``, ``leave_skipped()`` and ``restore_running(epoch, running)``;
+``fit`` calls them and exposes the epoch's running means as ``model._train_running``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import warnings
+
+import h5py
+import numpy as np
+
+from .. import rng as rng_module
+from ..saving import h5_format
+from ..saving.atomic import atomic_write
+from ..saving.errors import InvalidCheckpointError
+from .callback import Callback
+
+BACKUP_NAME = "latest.weights.h5"
+PREVIOUS_SUFFIX = ".bkp"
+STATE_GROUP = "training_state"
+STATE_VERSION = 1
+
+
+class BackupAndRestore(Callback):
+    """Back up the model, optimizer and training progress so that an interrupted ``fit`` can resume.
+
+    Pass the same callback (same ``backup_dir``) to ``fit`` again after an interruption: training resumes
+    at the epoch (and, with an integer ``save_freq``, the batch) of the last backup, and finishes with the
+    same weights, optimizer state and History as an uninterrupted run. When ``fit`` completes, the backup
+    is deleted (``delete_checkpoint=True``).
+
+    Args:
+        backup_dir: the directory holding the backup; created if needed. Use it for this run only.
+        save_freq: ``"epoch"`` to back up after every epoch, or an integer ``N`` to back up every ``N``
+            training batches (resuming mid-epoch). Defaults to `"epoch"`.
+        delete_checkpoint: delete the backup when training finishes. Defaults to `True`.
+        double_checkpoint: keep the previous backup as ``latest.weights.h5.bkp``; if the latest one
+            cannot be read, training resumes from the previous one. Defaults to `False`.
+
+    Raises:
+        ValueError: for an empty ``backup_dir``, a ``save_freq`` that is neither ``"epoch"`` nor a positive
+            integer, or non-boolean flags.
+
+    Example:
+        >>> import tempfile
+        >>> import numpy as np
+        >>> import refimpl as keras
+        >>> class Interrupt(keras.callbacks.Callback):
+        ...     def on_epoch_end(self, epoch, logs=None):
+        ...         if epoch == 1:
+        ...             raise RuntimeError("interrupted")
+        >>> backup = keras.callbacks.BackupAndRestore(tempfile.mkdtemp())
+        >>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+        >>> model.compile(optimizer="sgd", loss="mse")
+        >>> x, y = np.ones((8, 2)), np.ones((8, 1))
+        >>> try:
+        ...     _ = model.fit(x, y, epochs=4, verbose=0, callbacks=[backup, Interrupt()])
+        ... except RuntimeError:
+        ...     pass
+        >>> history = model.fit(x, y, epochs=4, verbose=0, callbacks=[backup])
+        >>> history.epoch
+        [0, 1, 2, 3]
+    """
+
+    def __init__(self, backup_dir, save_freq: str | int = "epoch", delete_checkpoint: bool = True,
+                 double_checkpoint: bool = False):
+        super().__init__()
+        if backup_dir is None or (isinstance(backup_dir, str) and not backup_dir):
+            raise ValueError("Empty `backup_dir` argument passed: BackupAndRestore needs a directory to hold its "
+                             f"backup. Received: backup_dir={backup_dir!r}")
+        try:
+            self.backup_dir = os.fspath(backup_dir)
+        except TypeError:
+            raise ValueError(f"backup_dir must be a str or os.PathLike; received backup_dir={backup_dir!r}.") from None
+        if save_freq != "epoch" and (isinstance(save_freq, bool) or not isinstance(save_freq, int) or save_freq < 1):
+            raise ValueError("Invalid value for argument `save_freq`. "
+                             f"Received: save_freq={save_freq!r}. Expected either 'epoch' or a positive integer.")
+        for arg, value in (("delete_checkpoint", delete_checkpoint), ("double_checkpoint", double_checkpoint)):
+            if not isinstance(value, bool):
+                raise ValueError(f"BackupAndRestore: {arg} must be True or False; received {arg}={value!r}.")
+        self.save_freq = save_freq
+        self.delete_checkpoint = delete_checkpoint
+        self.double_checkpoint = double_checkpoint
+        self._weights_path = os.path.join(self.backup_dir, BACKUP_NAME)
+        self._prev_weights_path = self._weights_path + PREVIOUS_SUFFIX
+        self._reset_progress()
+
+    def _reset_progress(self) -> None:
+        self._current_epoch = 0
+        self._last_batch_seen = -1
+        self._batches_seen_since_last_saving = 0
+        self._epoch_rng: dict | None = None
+        self._pending: dict | None = None  # an epoch-boundary backup waiting for History to record the epoch
+        self.restored_from: str | None = None
+
+    # ------------------------------------------------------------------------------------------- hooks
+    def on_train_begin(self, logs=None):
+        self._reset_progress()
+        model = self.model
+        if not model.built:
+            raise ValueError("To use the BackupAndRestore callback, your model must be built before you call "
+                             f"`fit()`. Model '{model.name}' is unbuilt. Build it by giving it an Input(shape) or "
+                             "calling it on a batch of data.")
+        _ensure_writable_directory(self.backup_dir)
+        state = self._load_backup()
+        if state is not None:
+            from ..trainer import loop
+
+            if getattr(loop, "RESUME_PROTOCOL", 0) < 1:
+                raise RuntimeError("BackupAndRestore found a backup to resume from, but this refimpl training loop "
+                                   "cannot resume (fit lacks the resume protocol); see refimpl/callbacks/"
+                                   "backup_and_restore.py.")
+            _set_rng_states(model, state["rng_epoch_start"])
+            model._resume = _Resume(self, state)
+            self._current_epoch = state["epoch"]
+            if state["batches_done"]:
+                self._last_batch_seen = state["batches_done"] - 1
+            self._batches_seen_since_last_saving = state.get("batches_since_save", 0)
+        self._epoch_rng = _get_rng_states(model)
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._flush_pending()
+        self._current_epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        if not self._should_save_on_batch(batch):
+            return
+        steps = (self.params or {}).get("steps")
+        if steps is not None and batch + 1 >= steps:
+            # The epoch's last batch: back up at the epoch boundary instead, once History holds the epoch.
+            self._pending = {"epoch": self._current_epoch + 1}
+            return
+        self._save({"epoch": self._current_epoch, "batches_done": batch + 1, "rng_epoch_start": self._epoch_rng,
+                    "rng_now": _get_rng_states(self.model), "running": _running_state(self.model)})
+
+    def on_epoch_end(self, epoch, logs=None):
+        self._current_epoch = epoch + 1
+        self._last_batch_seen = -1
+        # Captured now, before the next epoch shuffles its data: a resumed run reshuffles identically.
+        self._epoch_rng = _get_rng_states(self.model)
+        if self.save_freq == "epoch" or self._pending is not None:
+            self._pending = {"epoch": epoch + 1}
+
+    def on_train_end(self, logs=None):
+        if self.delete_checkpoint:
+            self._pending = None
+            for path in (self._weights_path, self._prev_weights_path):
+                try:
+                    os.unlink(path)
+                except FileNotFoundError:
+                    pass
+            try:
+                os.rmdir(self.backup_dir)  # only if empty: never delete files this callback did not write
+            except OSError:
+                pass
+        else:
+            self._flush_pending()
+
+    # ---------------------------------------------------------------------------------------- saving
+    def _should_save_on_batch(self, batch: int) -> bool:
+        if self.save_freq == "epoch":
+            return False
+        added = batch + 1 if batch <= self._last_batch_seen else batch - self._last_batch_seen
+        self._batches_seen_since_last_saving += added
+        self._last_batch_seen = batch
+        if self._batches_seen_since_last_saving >= self.save_freq:
+            self._batches_seen_since_last_saving = 0
+            return True
+        return False
+
+    def _flush_pending(self) -> None:
+        if self._pending is None:
+            return
+        pending, self._pending = self._pending, None
+        self._save({"epoch": pending["epoch"], "batches_done": 0, "rng_epoch_start": self._epoch_rng,
+                    "rng_now": None, "running": None})
+
+    def _save(self, state: dict) -> None:
+        history = getattr(self.model, "history", None)
+        state = {
+            "version": STATE_VERSION,
+            **state,
+            "batches_since_save": self._batches_seen_since_last_saving,
+            "history": {"epoch": list(getattr(history, "epoch", []) or []),
+                        "history": dict(getattr(history, "history", {}) or {})},
+        }
+        text = json.dumps(state, default=_json_default, allow_nan=True)
+        os.makedirs(self.backup_dir, exist_ok=True)
+        with atomic_write(self._weights_path, overwrite=True) as temp:
+            with h5py.File(temp, "w") as f:
+                h5_format.write_weights(f, self.model, include_optimizer=True)
+                f.create_group(STATE_GROUP).attrs["json"] = text
+            if self.double_checkpoint and os.path.exists(self._weights_path):
+                # The new backup is complete on disk; keep the current one as the previous backup.
+                os.replace(self._weights_path, self._prev_weights_path)
+
+    # --------------------------------------------------------------------------------------- loading
+    def _load_backup(self) -> dict | None:
+        candidates = [self._weights_path]
+        if self.double_checkpoint:
+            candidates.append(self._prev_weights_path)
+        errors = []
+        for path in candidates:
+            if not os.path.exists(path):
+                continue
+            try:
+                state = _read_backup(path, self.model)
+            except (InvalidCheckpointError, ValueError) as e:
+                errors.append(e)
+                continue
+            if errors:
+                warnings.warn(f"BackupAndRestore: the latest backup could not be read ({errors[0]}); resuming from "
+                              f"the previous backup {path!r}.", UserWarning, stacklevel=3)
+            self.restored_from = path
+            return state
+        if errors:
+            raise errors[0]
+        return None
+
+
+class _Resume:
+    """What ``fit`` consults to resume: see the module docstring for the protocol."""
+
+    def __init__(self, callback: BackupAndRestore, state: dict):
+        self.callback = callback
+        self.model = callback.model
+        self.epoch = state["epoch"]
+        self.batches_done = state["batches_done"]
+        self.history = state["history"]
+        self.rng_epoch_start = state["rng_epoch_start"]
+        self.rng_now = state["rng_now"]
+        self.running = state["running"]
+
+    def begin(self, history, initial_epoch: int, epochs: int) -> int:
+        """Put the recorded History back; return the epoch to start at."""
+        if history is not None:
+            history.epoch = list(self.history["epoch"])
+            history.history = {key: list(values) for key, values in self.history["history"].items()}
+        return max(int(initial_epoch), self.epoch)
+
+    def enter_epoch(self, epoch: int) -> int:
+        """At the start of ``epoch``: the number of its batches already trained (0 when none)."""
+        if epoch != self.epoch or not self.batches_done:
+            return 0
+        _set_rng_states(self.model, self.rng_epoch_start)  # reshuffle as the interrupted run did
+        return self.batches_done
+
+    def leave_skipped(self) -> None:
+        """Before the first batch not yet trained: the random state as it was at the backup."""
+        _set_rng_states(self.model, self.rng_now)
+
+    def restore_running(self, epoch: int, running) -> None:
+        """Give the resumed epoch's running means the totals accumulated before the interruption."""
+        if epoch != self.epoch or not self.running:
+            return
+        saved, self.running = self.running, None
+        names = [metric.name for metric, _ in running.metrics]
+        if names != saved["names"]:
+            raise ValueError(f"BackupAndRestore: the backup's metrics {saved['names']} differ from the model's "
+                             f"{names}; compile the model as it was when the backup was made.")
+        running.loss_total = saved["loss_total"]
+        running.loss_count = saved["loss_count"]
+        for (metric, _), values in zip(running.metrics, saved["metrics"]):
+            for key, value in values.items():
+                setattr(metric, key, value)
+
+
+# --------------------------------------------------------------------------------------------- helpers
+def _ensure_writable_directory(directory: str) -> None:
+    try:
+        os.makedirs(directory, exist_ok=True)
+    except OSError as e:
+        raise PermissionError(f"BackupAndRestore cannot create backup_dir={directory!r}: {e.strerror or e}.") from None
+    probe = os.path.join(directory, f".refimpl-write-probe-{os.getpid()}")
+    try:
+        with open(probe, "wb") as f:
+            f.write(b"probe")
+    except OSError as e:
+        raise PermissionError(f"BackupAndRestore cannot write in backup_dir={directory!r}: {e.strerror or e}.") \
+            from None
+    finally:
+        try:
+            os.unlink(probe)
+        except OSError:
+            pass
+
+
+def _read_backup(path: str, model) -> dict:
+    """Load the backup's weights and optimizer state into ``model``; return its training state."""
+    if not h5py.is_hdf5(path):
+        raise InvalidCheckpointError(path, "it is not an HDF5 file (it may be empty, truncated or corrupt).")
+    try:
+        f = h5py.File(path, "r")
+    except OSError as e:
+        raise InvalidCheckpointError(path, f"the HDF5 file cannot be opened ({e}).") from None
+    with f:
+        group = h5_format.child(f, STATE_GROUP, path, "")
+        if not isinstance(group, h5py.Group):
+            raise InvalidCheckpointError(path, f"it has no /{STATE_GROUP} group: it is not a BackupAndRestore backup.")
+        text = h5_format.read_str_attr(group, "json", path, f"/{STATE_GROUP}")
+        try:
+            state = json.loads(text)
+        except ValueError as e:
+            raise InvalidCheckpointError(path, f"/{STATE_GROUP}@json is not valid JSON ({e}).") from None
+        _check_state(state, path)
+        h5_format.read_weights(f, model, path, skip_mismatch=False, load_optimizer=True)
+    return state
+
+
+def _check_state(state, path: str) -> None:
+    def need(condition: bool, what: str) -> None:
+        if not condition:
+            raise InvalidCheckpointError(path, f"its training state is malformed: {what}.")
+
+    need(isinstance(state, dict), "not a JSON object")
+    need(state.get("version") == STATE_VERSION, f"version {state.get('version')!r} (expected {STATE_VERSION})")
+    for key in ("epoch", "batches_done"):
+        need(isinstance(state.get(key), int) and not isinstance(state.get(key), bool) and state[key] >= 0,
+             f"{key} must be a non-negative integer")
+    history = state.get("history")
+    need(isinstance(history, dict) and isinstance(history.get("epoch"), list)
+         and isinstance(history.get("history"), dict), "history must hold 'epoch' and 'history'")
+    need(all(isinstance(v, list) for v in history["history"].values()), "history values must be lists")
+    need(state.get("rng_epoch_start") is None or isinstance(state["rng_epoch_start"], dict), "rng states")
+    if state["batches_done"]:
+        need(isinstance(state.get("running"), dict), "a mid-epoch backup needs the running totals")
+        need(isinstance(state.get("rng_now"), dict), "a mid-epoch backup needs the random state")
+
+
+def _json_default(value):
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    raise TypeError(f"BackupAndRestore cannot record a logs value of type {type(value).__name__} in its backup.")
+
+
+def _generators(model) -> dict:
+    """The random generators a training run draws from: refimpl's global one and seeded layers' own ones."""
+    found = {"global": rng_module.generator()}
+    for i, layer in enumerate(model.layers):
+        generator = getattr(layer, "_generator", None)
+        if isinstance(generator, np.random.Generator):
+            found[f"layer:{i}"] = generator
+    return found
+
+
+def _get_rng_states(model) -> dict:
+    return {name: _plain(generator.bit_generator.state) for name, generator in _generators(model).items()}
+
+
+def _plain(value):
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, np.ndarray):
+        return {"__ndarray__": value.tolist(), "dtype": value.dtype.name}
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def _unplain(value):
+    if isinstance(value, dict):
+        if set(value) == {"__ndarray__", "dtype"}:
+            return np.asarray(value["__ndarray__"], dtype=np.dtype(value["dtype"]))
+        return {k: _unplain(v) for k, v in value.items()}
+    return value
+
+
+def _set_rng_states(model, states: dict | None) -> None:
+    if not states:
+        return
+    generators = _generators(model)
+    for name, state in states.items():
+        generator = generators.get(name)
+        if generator is None:
+            continue
+        state = _unplain(state)
+        if not isinstance(state, dict) or state.get("bit_generator") != type(generator.bit_generator).__name__:
+            raise ValueError(f"BackupAndRestore: the backup's random state for {name} does not fit this generator.")
+        generator.bit_generator.state = state
+
+
+def _running_state(model) -> dict | None:
+    running = getattr(model, "_train_running", None)
+    if running is None:
+        return None
+    metrics = []
+    for metric, _ in running.metrics:
+        # A metric's running state is its numeric attributes (total, count…); name, dtype and fn are fixed.
+        metrics.append({key: value for key, value in vars(metric).items()
+                        if isinstance(value, (int, float, np.number)) and not isinstance(value, bool)})
+    return {"loss_total": running.loss_total, "loss_count": running.loss_count,
+            "names": [metric.name for metric, _ in running.metrics], "metrics": metrics}
