@@ -477,7 +477,8 @@ def _stop_reset(ctx: CheckContext) -> Result:
     if ctx.call.method != "fit" or not (ctx.call.stop_preset or ctx.previous_stop) or not applies(ctx):
         return None
     out = []
-    for r in ctx.full():
+    # Only the first callback sees the flag exactly as fit() left it: it may set the flag itself.
+    for r in ctx.full()[:1]:
         begin = by_hook(ctx.outer(r), "on_train_begin")
         if begin and begin[0].stop_training:
             out.append("model.stop_training was still True at on_train_begin")

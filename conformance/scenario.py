@@ -157,7 +157,10 @@ def data_batches(n: int, batch_size: int) -> int:
 
 
 def val_batch_size(call: Call) -> int:
-    return call.validation_batch_size or batch_size_of(call)
+    """Validation batch size: validation_batch_size, else batch_size when it was passed (arrays only), else 32."""
+    if call.validation_batch_size:
+        return call.validation_batch_size
+    return batch_size_of(call) if call.input == "arrays" else DEFAULT_BATCH_SIZE
 
 
 def validates_on(call: Call, epoch: int) -> bool:

@@ -7,7 +7,7 @@ unpickled, evaluated or imported because a file says so.
 
 from .api import load_model, load_weights, save_model, save_weights
 from .atomic import atomic_write
-from .errors import InvalidCheckpointError, UnsafeCheckpointError
+from .errors import InvalidCheckpointError, UnsafeCheckpointError, WeightsMismatchError
 
 __all__ = ["save_weights", "load_weights", "save_model", "load_model", "atomic_write", "InvalidCheckpointError",
-           "UnsafeCheckpointError"]
+           "UnsafeCheckpointError", "WeightsMismatchError"]

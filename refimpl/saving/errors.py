@@ -24,3 +24,7 @@ class UnsafeCheckpointError(InvalidCheckpointError):
 
     def __init__(self, path, reason: str):
         super().__init__(path, f"refused to load it safely: {reason}")
+
+
+class WeightsMismatchError(ValueError):
+    """Weights in a valid file do not fit the model: another number of layers or variables, or other shapes."""

@@ -25,13 +25,14 @@ shape is checked against the model before any weight is changed.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import warnings
 
 import h5py
 import numpy as np
 
-from .errors import InvalidCheckpointError, UnsafeCheckpointError
+from .errors import InvalidCheckpointError, UnsafeCheckpointError, WeightsMismatchError
 
 FORMAT_NAME = "refimpl.weights"
 FORMAT_VERSION = 1
@@ -174,7 +175,8 @@ def read_str_attr(node, name: str, path, where: str, required: bool = True) -> s
     if isinstance(value, bytes):
         value = value.decode("utf-8", errors="strict")
     if not isinstance(value, str):
-        raise InvalidCheckpointError(path, f"attribute {where}@{name} should be a string; found {type(value).__name__}.")
+        raise InvalidCheckpointError(path, f"attribute {where}@{name} should be a string; "
+                                           f"found {type(value).__name__}.")
     if len(value) > MAX_ATTR_CHARS:
         raise InvalidCheckpointError(path, f"attribute {where}@{name} is larger than {MAX_ATTR_CHARS} characters.")
     return value
@@ -233,7 +235,7 @@ def _check_layer(layer, arrays: list[np.ndarray], path, skip_mismatch: bool, whe
         if skip_mismatch:
             warnings.warn(f"Skipping loading weights of {message}", UserWarning, stacklevel=4)
             return False
-        raise ValueError(f"Cannot load weights: {message}")
+        raise WeightsMismatchError(f"Cannot load weights: {message}")
     for var, value in zip(expected, arrays):
         if tuple(value.shape) != tuple(var.shape):
             message = (f"layer '{layer.name}' variable '{var.name}' has shape {tuple(var.shape)} in the model but "
@@ -241,7 +243,7 @@ def _check_layer(layer, arrays: list[np.ndarray], path, skip_mismatch: bool, whe
             if skip_mismatch:
                 warnings.warn(f"Skipping loading weights of {message}", UserWarning, stacklevel=4)
                 return False
-            raise ValueError(f"Cannot load weights: {message}")
+            raise WeightsMismatchError(f"Cannot load weights: {message}")
     return True
 
 
@@ -258,6 +260,22 @@ def read_weights(f: h5py.File, model, path, skip_mismatch: bool = False, load_op
     if not model.built:
         raise ValueError(f"Cannot load weights from {path!r} into model '{model.name}': the model is not built yet. "
                          "Give it an Input(shape) or call it on data first.")
+    with reading(path):
+        _read_weights(f, model, path, skip_mismatch, load_optimizer)
+
+
+@contextlib.contextmanager
+def reading(path):
+    """Turn the errors h5py raises on damaged files (wrong types, unreadable nodes) into InvalidCheckpointError."""
+    try:
+        yield
+    except (InvalidCheckpointError, WeightsMismatchError, FileNotFoundError, PermissionError):
+        raise
+    except (OSError, RuntimeError, KeyError, TypeError, AttributeError, ValueError, IndexError) as e:
+        raise InvalidCheckpointError(path, f"its HDF5 content is damaged ({type(e).__name__}: {e}).") from None
+
+
+def _read_weights(f, model, path, skip_mismatch, load_optimizer) -> None:
     layout = detect_layout(f, path)
     if layout == "keras3":
         plan, optimizer_arrays = _plan_keras3(f, model, path, skip_mismatch)
@@ -278,7 +296,8 @@ def _read_vars_group(vars_group, path, where: str) -> list[np.ndarray]:
     except (OSError, RuntimeError, ValueError) as e:
         raise InvalidCheckpointError(path, f"{where} cannot be listed: {e}") from None
     if set(names) != {str(i) for i in range(len(names))}:
-        raise InvalidCheckpointError(path, f"{where} should hold datasets named 0, 1, …; found {sorted(names)}.")
+        found = sorted(map(repr, names))
+        raise InvalidCheckpointError(path, f"{where} should hold datasets named 0, 1, …; found {found}.")
     return [read_array(child(vars_group, str(i), path, where), path, f"{where}/{i}") for i in range(len(names))]
 
 
@@ -303,7 +322,7 @@ def _plan_keras3(f, model, path, skip_mismatch):
                 if skip_mismatch:
                     warnings.warn(f"Skipping loading weights of {message}", UserWarning, stacklevel=3)
                     continue
-                raise ValueError(f"Cannot load weights: {message} The file is for a different model.")
+                raise WeightsMismatchError(f"Cannot load weights: {message} The file is for a different model.")
             continue
         arrays = _read_vars_group(vars_group, path, f"/layers/{group_name}/vars")
         if _check_layer(layer, arrays, path, skip_mismatch, f"/layers/{group_name}/vars"):
@@ -318,7 +337,7 @@ def _plan_keras3(f, model, path, skip_mismatch):
         message = (f"{path!r} holds weights for layers the model does not have: {', '.join(extra)} "
                    f"(model layers: {', '.join(group_names) or 'none'}).")
         if not skip_mismatch:
-            raise ValueError(f"Cannot load weights: {message}")
+            raise WeightsMismatchError(f"Cannot load weights: {message}")
         warnings.warn(f"Ignoring weights: {message}", UserWarning, stacklevel=3)
     optimizer_arrays = None
     opt_group = child(f, "optimizer", path, "")
@@ -352,7 +371,7 @@ def _plan_legacy(root, model, path, skip_mismatch):
             saved.append((name, arrays))
     model_layers = [layer for layer in model.layers if layer.weights]
     if len(saved) != len(model_layers):
-        raise ValueError(
+        raise WeightsMismatchError(
             f"Cannot load weights: {path!r} holds weights for {len(saved)} layers "
             f"({', '.join(n for n, _ in saved) or 'none'}) but model '{model.name}' has {len(model_layers)} layers "
             f"with weights ({', '.join(layer.name for layer in model_layers) or 'none'}).")
