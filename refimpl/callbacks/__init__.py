@@ -1,35 +1,25 @@
-"""Callbacks: the ``Callback`` base class, ``CallbackList`` and the built-in callbacks."""
+"""Callbacks: the ``Callback`` base class, ``CallbackList`` and the built-in callbacks (one module each)."""
 
-from importlib import import_module
-
+from .backup_and_restore import BackupAndRestore
+from .base_logger import BaseLogger
 from .callback import Callback
 from .callback_list import CallbackList
+from .csv_logger import CSVLogger
+from .early_stopping import EarlyStopping
 from .history import History
+from .lambda_callback import LambdaCallback
+from .learning_rate_scheduler import LearningRateScheduler
+from .model_checkpoint import ModelCheckpoint
+from .monitor_callback import MonitorCallback
 from .progbar_logger import ProgbarLogger
+from .reduce_lr_on_plateau import ReduceLROnPlateau
+from .remote_monitor import RemoteMonitor
+from .swap_ema_weights import SwapEMAWeights
+from .tensorboard import TensorBoard
+from .terminate_on_nan import TerminateOnNaN
 
-# Built-ins by module (one module per callback). Imported on first use while they are being written.
-_MODULES = {
-    "BaseLogger": "base_logger",
-    "ModelCheckpoint": "model_checkpoint",
-    "EarlyStopping": "early_stopping",
-    "ReduceLROnPlateau": "reduce_lr_on_plateau",
-    "LearningRateScheduler": "learning_rate_scheduler",
-    "CSVLogger": "csv_logger",
-    "LambdaCallback": "lambda_callback",
-    "TerminateOnNaN": "terminate_on_nan",
-    "RemoteMonitor": "remote_monitor",
-    "TensorBoard": "tensorboard",
-    "BackupAndRestore": "backup_and_restore",
-    "SwapEMAWeights": "swap_ema_weights",
-    "MonitorCallback": "monitor_callback",
-}
-
-
-def __getattr__(name):
-    module = _MODULES.get(name)
-    if module is None:
-        raise AttributeError(f"module 'refimpl.callbacks' has no attribute {name!r}")
-    return getattr(import_module(f".{module}", __name__), name)
-
-
-__all__ = ["Callback", "CallbackList", "History", "ProgbarLogger", *_MODULES]
+__all__ = [
+    "BackupAndRestore", "BaseLogger", "Callback", "CallbackList", "CSVLogger", "EarlyStopping", "History",
+    "LambdaCallback", "LearningRateScheduler", "ModelCheckpoint", "MonitorCallback", "ProgbarLogger",
+    "ReduceLROnPlateau", "RemoteMonitor", "SwapEMAWeights", "TensorBoard", "TerminateOnNaN",
+]

@@ -68,12 +68,14 @@ class LegacyParams(Callback):
 
 def legacy_fit_params(x, batch_size: int, nb_epoch: int, verbose, validation_split: float, validation_data,
                       metrics: list[str]) -> dict:
-    """The ``params`` Keras 0/1 gave callbacks in ``fit``."""
+    """The ``params`` Keras 0/1 gave callbacks in ``fit`` (``metrics``: every logs name, ``val_`` ones too)."""
     n = len(x) if hasattr(x, "__len__") else None
     if n is not None and validation_split:
         n = int(math.floor(n * (1.0 - validation_split)))
+    do_validation = bool(validation_split) or validation_data is not None
+    names = list(metrics) + ([f"val_{name}" for name in metrics] if do_validation else [])
     return {"batch_size": batch_size, "nb_epoch": nb_epoch, "nb_sample": n, "verbose": verbose,
-            "do_validation": bool(validation_split) or validation_data is not None, "metrics": metrics}
+            "do_validation": do_validation, "metrics": names}
 
 
 def with_callbacks_first(first: list, callbacks) -> list:

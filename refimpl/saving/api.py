@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 
@@ -84,7 +85,7 @@ def save_weights(model, filepath, overwrite: bool = True) -> None:
                          f"Received: filepath={path}")
     _require_built(model, path)
     check_destination(path, overwrite, "weights")
-    with atomic_write(path, overwrite) as temp:
+    with atomic_write(path, overwrite) as temp, _writing(path):
         with h5py.File(temp, "w") as f:
             if kind == "weights":
                 h5_format.write_weights(f, model, include_optimizer=True)
@@ -139,11 +140,11 @@ def save_model(model, filepath, overwrite: bool = True, include_optimizer: bool 
     check_destination(path, overwrite, "model")
     config = serialization.model_config(model)
     if kind == "keras":
-        with atomic_write(path, overwrite) as temp:
+        with atomic_write(path, overwrite) as temp, _writing(path):
             keras_archive.write_archive(model, temp, config, keras_archive.default_metadata(model))
         return
     compile_cfg = config.pop("compile_config", None)
-    with atomic_write(path, overwrite) as temp:
+    with atomic_write(path, overwrite) as temp, _writing(path):
         with h5py.File(temp, "w") as f:
             f.attrs["keras_version"] = h5_format._version()
             f.attrs["backend"] = "numpy"
@@ -154,6 +155,15 @@ def save_model(model, filepath, overwrite: bool = True, include_optimizer: bool 
             h5_format.write_legacy_weights(f.create_group("model_weights"), model)
             if include_optimizer and model.optimizer is not None:
                 h5_format.write_legacy_optimizer(f.create_group("optimizer_weights"), model.optimizer)
+
+
+@contextlib.contextmanager
+def _writing(path: str):
+    """h5py reports some write failures (disk full, file too large) as RuntimeError: report them as OSError."""
+    try:
+        yield
+    except RuntimeError as e:
+        raise OSError(f"Could not write {path!r}: {e}. The previous file, if any, is unchanged.") from e
 
 
 def _check_readable(path: str) -> None:

@@ -1,0 +1,22 @@
+"""Keras 1 (seed 002) on refimpl: ``import refimpl.dialects.keras1 as keras``.
+
+What differs from Keras 3 (profile ``keras1``):
+
+- Keras 1 signatures: ``Dense(10, input_dim=784, init='uniform')``, ``Dropout(p)``,
+  ``fit(X, Y, batch_size=32, nb_epoch=10, ...)``, ``Model(input=, output=)``, optimizers' ``lr``.
+  Keras 2/3 names (``epochs``, ``units``, ``kernel_initializer``) raise a TypeError naming the Keras 1 name.
+- Batch-begin logs carry ``batch`` and ``size``; batch-end logs the batch's own ``loss`` and ``accuracy``;
+  ``BaseLogger`` (added first to every ``fit``) averages them into the epoch logs; the LR callbacks write
+  ``lr``; ``self.params`` also has ``batch_size``, ``nb_epoch``, ``nb_sample``, ``do_validation``, ``metrics``.
+- ``metrics=['accuracy']`` is logged as ``accuracy`` / ``val_accuracy``, as the seed page says.
+- Callbacks take Keras 1/2 argument names (``period``, ``epsilon``) without a DeprecationWarning.
+"""
+
+from . import backend, callbacks, layers, models, optimizers, utils
+from .layers import Input
+from .models import Model, Sequential, load_model
+
+PROFILE = "keras1"
+
+__all__ = ["PROFILE", "backend", "callbacks", "layers", "models", "optimizers", "utils", "Input", "Model",
+           "Sequential", "load_model"]
