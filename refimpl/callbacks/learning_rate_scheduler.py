@@ -30,6 +30,21 @@ def learning_rate_key(model) -> str:
     return getattr(profile, "learning_rate_key", "learning_rate")
 
 
+def check_settable_learning_rate(model, owner: str) -> None:
+    """Fail at the start of ``fit`` when the optimizer's rate comes from a ``LearningRateSchedule``.
+
+    Raises:
+        ValueError: naming ``owner`` and saying what to pass instead.
+    """
+    optimizer = getattr(model, "optimizer", None)
+    learning_rate = optimizer.get_config().get("learning_rate") if optimizer is not None else None
+    if isinstance(learning_rate, dict):
+        raise ValueError(f"{owner} sets the optimizer's learning rate, but this {type(optimizer).__name__} was "
+                         f"created with a {learning_rate.get('class_name', 'LearningRateSchedule')}, whose "
+                         "rate cannot be set. Create the optimizer with a float learning_rate to use "
+                         f"{owner}, or let the schedule alone drive the rate.")
+
+
 class LearningRateScheduler(Callback):
     """Sets the learning rate from ``schedule`` at the start of every epoch.
 
@@ -45,8 +60,10 @@ class LearningRateScheduler(Callback):
 
     Raises:
         TypeError: when ``schedule`` is not callable.
-        ValueError: when ``verbose`` is not an integer >= 0; during training, when ``schedule`` returns
-            something that is not a finite number >= 0 (the message names the epoch and the value).
+        ValueError: when ``verbose`` is not an integer >= 0; at the start of ``fit``, when the optimizer's
+            rate comes from a ``LearningRateSchedule`` and so cannot be set; during training, when
+            ``schedule`` returns something that is not a finite number >= 0 (the message names the
+            epoch and the value).
 
     Example:
         >>> import numpy as np
@@ -75,6 +92,9 @@ class LearningRateScheduler(Callback):
         # Decided once from the signature, so that a TypeError raised inside the schedule is reported
         # as it is instead of being mistaken for a one-argument schedule.
         self._pass_rate = _takes_current_rate(schedule)
+
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        check_settable_learning_rate(self.model, type(self).__name__)
 
     def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
         optimizer = self.model.optimizer

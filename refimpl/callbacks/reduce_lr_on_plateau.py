@@ -8,7 +8,7 @@ from numbers import Integral, Real
 
 import numpy as np
 
-from .learning_rate_scheduler import learning_rate_key
+from .learning_rate_scheduler import check_settable_learning_rate, learning_rate_key
 from .monitor_callback import MonitorCallback
 
 
@@ -54,7 +54,8 @@ class ReduceLROnPlateau(MonitorCallback):
     Raises:
         ValueError: for an unknown ``mode`` (the message lists the modes), a ``factor`` outside [0, 1),
             a negative or non-integer ``patience``, ``cooldown`` or ``verbose``, a negative ``min_lr``,
-            a ``min_delta`` that is not a finite number, or both ``min_delta`` and ``epsilon``.
+            a ``min_delta`` that is not a finite number, or both ``min_delta`` and ``epsilon``; at the
+            start of ``fit``, when the optimizer's rate comes from a ``LearningRateSchedule``.
 
     Example:
         >>> import numpy as np
@@ -102,6 +103,7 @@ class ReduceLROnPlateau(MonitorCallback):
                 f"Available metrics are: {available}.")
 
     def on_train_begin(self, logs: dict | None = None) -> None:
+        check_settable_learning_rate(self.model, type(self).__name__)
         self.best = None
         self.cooldown_counter = 0
         self.wait = 0

@@ -140,11 +140,13 @@ class Keras1Dense(_FromKeras3Config, _InitialWeights, _layers.Dense):
 
     _keras3_class = _layers.Dense
 
-    def __init__(self, output_dim: int, init="glorot_uniform", activation=None, weights=None, W_regularizer=None,
+    def __init__(self, output_dim: int | None = None, init="glorot_uniform", activation=None, weights=None, W_regularizer=None,
                  b_regularizer=None, activity_regularizer=None, W_constraint=None, b_constraint=None,
                  bias: bool = True, input_dim: int | None = None, **kwargs):
         reject_kwargs("Dense()", {k: v for k, v in kwargs.items() if k not in _LAYER_KWARGS}, _KERAS2_TO_KERAS1,
                       ["output_dim", "init", "activation", "weights", "bias", "input_dim", *_LAYER_KWARGS], "Keras 1")
+        if output_dim is None:
+            raise TypeError("Dense() missing required argument: 'output_dim' (the number of outputs).")
         _unsupported("Dense()", W_regularizer=W_regularizer, b_regularizer=b_regularizer,
                      activity_regularizer=activity_regularizer, W_constraint=W_constraint, b_constraint=b_constraint)
         super().__init__(output_dim, activation=activation, use_bias=bias, kernel_initializer=init,
@@ -167,9 +169,13 @@ class Keras1Dropout(_FromKeras3Config, _layers.Dropout):
 
     _keras3_class = _layers.Dropout
 
-    def __init__(self, p: float, **kwargs):
+    _dialect = "Keras 1"
+
+    def __init__(self, p: float | None = None, **kwargs):
         reject_kwargs("Dropout()", {k: v for k, v in kwargs.items() if k not in _LAYER_KWARGS}, _KERAS2_TO_KERAS1,
-                      ["p", *_LAYER_KWARGS], "Keras 1")
+                      ["p", *_LAYER_KWARGS], self._dialect)
+        if p is None:
+            raise TypeError("Dropout() missing required argument: 'p' (the fraction of inputs to drop).")
         super().__init__(p, **kwargs)
 
 
@@ -202,10 +208,13 @@ class Keras0Dense(_FromKeras3Config, _InitialWeights, _layers.Dense):
 
     _keras3_class = _layers.Dense
 
-    def __init__(self, input_dim: int, output_dim: int, init="glorot_uniform", activation="linear", weights=None,
-                 **kwargs):
+    def __init__(self, input_dim: int | None = None, output_dim: int | None = None, init="glorot_uniform",
+                 activation="linear", weights=None, **kwargs):
         reject_kwargs("Dense()", {k: v for k, v in kwargs.items() if k != "name"}, KERAS0_RENAMES,
                       ["input_dim", "output_dim", "init", "activation", "weights", "name"], "Keras 0")
+        if output_dim is None:
+            raise TypeError("Dense() missing required argument: 'output_dim'. Keras 0 layers take the input width "
+                            "and the output width: Dense(784, 10).")
         if isinstance(input_dim, bool) or not isinstance(input_dim, int) or input_dim <= 0:
             raise ValueError(f"Dense(input_dim, output_dim): input_dim must be a positive integer; got {input_dim!r}. "
                              "Keras 0 layers take their input width first: Dense(784, 10).")
@@ -237,3 +246,5 @@ class Keras0Dropout(Keras1Dropout):
         >>> Dropout(0.5).rate
         0.5
     """
+
+    _dialect = "Keras 0"

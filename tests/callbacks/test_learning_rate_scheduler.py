@@ -104,3 +104,14 @@ def test_bad_constructor_arguments():
         LearningRateScheduler(0.1)
     with pytest.raises(ValueError, match="verbose"):
         LearningRateScheduler(lambda epoch: 0.1, verbose=-1)
+
+
+def test_an_optimizer_driven_by_a_schedule_is_refused_before_the_first_epoch():
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+    decay = keras.optimizers.schedules.ExponentialDecay(0.1, decay_steps=10, decay_rate=0.5)
+    model.compile(optimizer=keras.optimizers.SGD(learning_rate=decay), loss="mse")
+    epochs: list[int] = []
+    probe = LambdaCallback(on_epoch_begin=lambda epoch, logs: epochs.append(epoch))
+    with pytest.raises(ValueError, match="LearningRateScheduler.*ExponentialDecay.*float learning_rate"):
+        fit(model, [LearningRateScheduler(lambda epoch: 0.1), probe], epochs=1)
+    assert epochs == []

@@ -133,3 +133,14 @@ def test_bad_arguments_are_rejected_at_construction(kwargs, names):
         ReduceLROnPlateau(**kwargs)
     for name in names:
         assert name in str(error.value)
+
+
+def test_an_optimizer_driven_by_a_schedule_is_refused_before_the_first_epoch():
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+    decay = keras.optimizers.schedules.ExponentialDecay(0.1, decay_steps=10, decay_rate=0.5)
+    model.compile(optimizer=keras.optimizers.SGD(learning_rate=decay), loss="mse")
+    epochs: list[int] = []
+    probe = LambdaCallback(on_epoch_begin=lambda epoch, logs: epochs.append(epoch))
+    with pytest.raises(ValueError, match="ReduceLROnPlateau.*ExponentialDecay"):
+        fit(model, [ReduceLROnPlateau(monitor="loss"), probe], epochs=1)
+    assert epochs == []
