@@ -366,8 +366,16 @@ def _no_epochs(ctx: CheckContext) -> Result:
 
 
 def shape(events: Iterable[Event | Expected], per_execution: int) -> list[tuple[str, int | None]]:
-    """(hook, index) pairs; with steps_per_execution > 1 end indices are left to their own clause."""
-    return [(e.hook, None if per_execution > 1 and e.hook.endswith("batch_end") else e.index) for e in events]
+    """(hook, index) pairs without what other clauses judge: end indices under steps_per_execution > 1
+    (fit.order.steps-per-execution) and a batch begin left without its end (fit.order.batch-pairs)."""
+    events = list(events)
+    out = []
+    for i, e in enumerate(events):
+        following = events[i + 1].hook if i + 1 < len(events) else None
+        if e.hook.endswith("batch_begin") and (following is None or not following.endswith("batch_end")):
+            continue
+        out.append((e.hook, None if per_execution > 1 and e.hook.endswith("batch_end") else e.index))
+    return out
 
 
 def _whole_sequence(ctx: CheckContext, method: str, flag: str) -> Result:
@@ -413,9 +421,10 @@ def _nested(ctx: CheckContext) -> Result:
     out = []
     for r in set(ctx.exp.nested_done):
         got, want = ctx.trace.events[r], ctx.exp.events[r]
-        if [(e.hook, e.index, e.depth) for e in got] != [(e.hook, e.index, e.depth) for e in want]:
-            inner_got = [(e.hook, e.index) for e in got if e.depth]
-            inner_want = [(e.hook, e.index) for e in want if e.depth]
+        k = ctx.scenario.steps_per_execution
+        if [(*p, e.depth) for p, e in zip(shape(got, k), got)] != [(*p, e.depth) for p, e in zip(shape(want, k), want)]:
+            inner_got = shape([e for e in got if e.depth], k)
+            inner_want = shape([e for e in want if e.depth], k)
             out.append(f"recorder {r}: nested calls delivered {fmt(inner_got)}; expected {fmt(inner_want)}"
                        if inner_got != inner_want else
                        f"recorder {r}: outer sequence around the nested call differs: {fmt(seq(got), 30)}; "
@@ -488,10 +497,18 @@ def _stop_reset(ctx: CheckContext) -> Result:
     return out
 
 
-@check("evaluate.state.stop-evaluating", "predict.state.stop-predicting")
-def _stop_eval_predict(ctx: CheckContext) -> Result:
-    flag = "stop_evaluating" if ctx.call.method == "evaluate" else "stop_predicting"
-    if ctx.call.method == "fit" or not ctx.actions(flag) or not applies(ctx):
+@check("evaluate.state.stop-evaluating")
+def _stop_evaluating(ctx: CheckContext) -> Result:
+    return _stop_eval_predict(ctx, "evaluate", "stop_evaluating")
+
+
+@check("predict.state.stop-predicting")
+def _stop_predicting(ctx: CheckContext) -> Result:
+    return _stop_eval_predict(ctx, "predict", "stop_predicting")
+
+
+def _stop_eval_predict(ctx: CheckContext, method: str, flag: str) -> Result:
+    if ctx.call.method != method or not ctx.actions(flag) or not applies(ctx):
         return None
     k = ctx.scenario.steps_per_execution
     return [f"{flag} set: saw {fmt(seq(ctx.outer(r)))}; expected {fmt(seq(ctx.expected_outer(r)))}"
@@ -574,8 +591,9 @@ def _predict_outputs(ctx: CheckContext) -> Result:
                 out.append(f"on_predict_batch_end({obs.index}): keys {None if obs.logs is None else sorted(obs.logs)}"
                            ", expected ['outputs']")
                 continue
-            first, last = exp.group
-            rows = sum(sizes[first:last + 1])
+            begins = [e for e in ctx.outer(r) if e.hook == "on_predict_batch_begin" and e.seq < obs.seq]
+            first = begins[-1].index if begins else exp.group[0]
+            rows = sum(sizes[first:obs.index + 1])  # the steps the hooks say this batch covered
             shape = np.shape(obs.logs["outputs"])
             if not shape or shape[0] != rows:
                 out.append(f"on_predict_batch_end({obs.index}): outputs shape {shape}, expected {rows} rows")
@@ -967,11 +985,13 @@ def _exception_propagates(ctx: CheckContext) -> Result:
         return [f"a callback raised CallbackProbeError; the call raised {err['type']}: {err['message']}"]
     out = []
     for r, spec in enumerate(ctx.call.recorders):
-        if spec.kind == "full" and any(a.do == "raise" for a in spec.actions):
-            got, want = seq(ctx.outer(r)), seq(ctx.expected_outer(r))
-            if got != want:
-                out.append(f"hooks after the raising one fired: saw {fmt(got[len(want) - 1:])} after "
-                           f"{fmt(want[-1:])}")
+        raising = [a for a in spec.actions if a.do == "raise"]
+        if spec.kind == "full" and raising:
+            got = ctx.outer(r)
+            last = got[-1].hook if got else None
+            if last != raising[0].hook:
+                out.append(f"the callback raised in {raising[0].hook}, but hooks still fired after it: "
+                           f"{fmt(seq(got[-3:]))}")
     return out
 
 

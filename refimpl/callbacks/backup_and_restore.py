@@ -23,7 +23,7 @@ import numpy as np
 
 from .. import rng as rng_module
 from ..saving import h5_format
-from ..saving.atomic import atomic_write
+from ..saving.atomic import atomic_write, remove_stale_temps
 from ..saving.errors import InvalidCheckpointError
 from .callback import Callback
 
@@ -114,6 +114,7 @@ class BackupAndRestore(Callback):
                              f"`fit()`. Model '{model.name}' is unbuilt. Build it by giving it an Input(shape) or "
                              "calling it on a batch of data.")
         _ensure_writable_directory(self.backup_dir)
+        remove_stale_temps(self.backup_dir, BACKUP_NAME)
         state = self._load_backup()
         if state is not None:
             from ..trainer import loop

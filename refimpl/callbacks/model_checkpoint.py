@@ -6,6 +6,7 @@ import os
 import string
 import warnings
 
+from ..saving.atomic import remove_stale_temps
 from .monitor_callback import MonitorCallback
 
 WEIGHTS_SUFFIX = ".weights.h5"
@@ -188,6 +189,8 @@ class ModelCheckpoint(MonitorCallback):
         except OSError as e:
             raise PermissionError(f"ModelCheckpoint cannot create the directory {directory!r} for filepath="
                                   f"{self.filepath!r}: {e.strerror or e}.") from None
+        # Temporary files of saves that a killed run left behind (never a checkpoint: see saving.atomic).
+        remove_stale_temps(directory, os.path.basename(literal) if self._fields else os.path.basename(self.filepath))
         probe = os.path.join(directory, f".refimpl-write-probe-{os.getpid()}")
         try:
             with open(probe, "wb") as f:

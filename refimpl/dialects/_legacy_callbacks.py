@@ -148,6 +148,45 @@ class TensorBoard(_callbacks.TensorBoard):
                           "embeddings are written.", UserWarning, stacklevel=2)
 
 
+class CSVLogger(_callbacks.CSVLogger):
+    """Stream each epoch's logs to a CSV file, with the columns of Keras 2.
+
+    Keras 3 adds ``val_*`` columns (written ``NA``) to a run without validation; Keras 2 wrote the keys the
+    first epoch's logs had, and nothing more.
+
+    Args:
+        filename: the CSV file, e.g. ``"training.log"``.
+        separator: the column separator. Defaults to `","`.
+        append: append to an existing file instead of overwriting it. Defaults to `False`.
+
+    Example:
+        >>> import os, tempfile
+        >>> import numpy as np
+        >>> from refimpl.dialects.keras2.models import Sequential
+        >>> from refimpl.dialects.keras2.layers import Dense
+        >>> from refimpl.dialects.keras2.callbacks import CSVLogger
+        >>> path = os.path.join(tempfile.mkdtemp(), "training.log")
+        >>> model = Sequential()
+        >>> model.add(Dense(1, input_dim=3))
+        >>> model.compile(loss="mse", optimizer="sgd")
+        >>> _ = model.fit(np.zeros((4, 3)), np.ones((4, 1)), epochs=1, verbose=0, callbacks=[CSVLogger(path)])
+        >>> open(path).readline().strip()
+        'epoch,loss'
+    """
+
+    def __init__(self, filename, separator: str = ",", append: bool = False):
+        super().__init__(filename, separator=separator, append=append)
+
+    def _start_table(self, logs: dict) -> None:
+        self.keys = sorted(logs)
+        if self._header is not None:
+            self._columns = self._header
+        else:
+            self._columns = ["epoch", *self.keys]
+            self._writer.writerow(self._columns)
+        self._known = set(self._columns)
+
+
 # Callbacks whose Keras 1/2 signature is already the Keras 3 one (or a subset of it).
 Callback = _callbacks.Callback
 CallbackList = _callbacks.CallbackList
@@ -155,7 +194,6 @@ BaseLogger = _callbacks.BaseLogger
 History = _callbacks.History
 EarlyStopping = _callbacks.EarlyStopping
 LearningRateScheduler = _callbacks.LearningRateScheduler
-CSVLogger = _callbacks.CSVLogger
 LambdaCallback = _callbacks.LambdaCallback
 TerminateOnNaN = _callbacks.TerminateOnNaN
 RemoteMonitor = _callbacks.RemoteMonitor

@@ -140,7 +140,8 @@ class Keras1Dense(_FromKeras3Config, _InitialWeights, _layers.Dense):
 
     _keras3_class = _layers.Dense
 
-    def __init__(self, output_dim: int | None = None, init="glorot_uniform", activation=None, weights=None, W_regularizer=None,
+    def __init__(self, output_dim: int | None = None, init="glorot_uniform", activation=None, weights=None,
+                 W_regularizer=None,
                  b_regularizer=None, activity_regularizer=None, W_constraint=None, b_constraint=None,
                  bias: bool = True, input_dim: int | None = None, **kwargs):
         reject_kwargs("Dense()", {k: v for k, v in kwargs.items() if k not in _LAYER_KWARGS}, _KERAS2_TO_KERAS1,

@@ -62,7 +62,8 @@ def reject_kwargs(owner: str, kwargs: Mapping, renames: Mapping[str, str], known
                     f"{suggestion(name, renames, known) or ' Accepted: ' + ', '.join(known) + '.'}")
 
 
-def module_getattr(module: str, namespace: Mapping, renames: Mapping[str, str], missing: Mapping[str, str] | None = None):
+def module_getattr(module: str, namespace: Mapping, renames: Mapping[str, str],
+                   missing: Mapping[str, str] | None = None):
     """Build a module ``__getattr__`` whose AttributeError suggests the dialect's name.
 
     Args:

@@ -23,6 +23,43 @@ def temp_path_for(path: str) -> str:
     return os.path.join(directory, f".{name}{TEMP_MARKER}{os.getpid()}-{secrets.token_hex(4)}")
 
 
+def remove_stale_temps(directory: str, name_prefix: str = "") -> list[str]:
+    """Remove temporary files that a killed process left behind in ``directory``; return their names.
+
+    Only files named like :func:`temp_path_for` makes them (``.<name>.tmp-<pid>-<hex>``), whose ``<name>``
+    starts with ``name_prefix`` and whose writer process no longer exists, are removed.
+    """
+    removed = []
+    try:
+        names = os.listdir(directory or ".")
+    except OSError:
+        return removed
+    for name in names:
+        if not name.startswith("." + name_prefix) or TEMP_MARKER not in name:
+            continue
+        pid_text = name.rsplit(TEMP_MARKER, 1)[1].split("-", 1)[0]
+        if not pid_text.isdigit() or _process_alive(int(pid_text)):
+            continue
+        try:
+            os.unlink(os.path.join(directory, name))
+            removed.append(name)
+        except OSError:
+            pass
+    return removed
+
+
+def _process_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True
+    return True
+
+
 def fsync_path(path: str) -> None:
     """Flush a file's data (or a directory's entries) to stable storage."""
     flags = os.O_RDONLY

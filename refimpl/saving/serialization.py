@@ -26,10 +26,15 @@ MAX_DEPTH = 32
 # ------------------------------------------------------------------------------------------------- saving
 def model_config(model) -> dict:
     """Return the JSON-ready description of ``model``: architecture, build shape and compile settings."""
+    inner = model.get_config()
+    entries = inner.get("layers", [])
+    offset = len(entries) - len(model.layers)
+    for entry, layer in zip(entries[offset:], model.layers):
+        entry["class_name"] = saved_layer_class_name(layer)
     config = {
         "module": "refimpl",
         "class_name": type(model).__name__ if type(model).__name__ in MODEL_CLASS_NAMES else "Sequential",
-        "config": model.get_config(),
+        "config": inner,
     }
     if model.input_shape is not None:
         config["build_config"] = {"input_shape": list(model.input_shape)}
@@ -37,6 +42,25 @@ def model_config(model) -> dict:
     if compile_cfg is not None:
         config["compile_config"] = compile_cfg
     return config
+
+
+def saved_layer_class_name(layer) -> str:
+    """The class name a layer is saved under.
+
+    refimpl's dialects rename built-in layers (cthulhu's ``Daoloth`` is a ``Dense``); they are saved under the
+    built-in name so that any refimpl (and Keras) loads them. A user's own subclass keeps its own name and needs
+    ``custom_objects`` to load.
+    """
+    cls = type(layer)
+    if not cls.__module__.startswith("refimpl."):
+        return cls.__name__
+    for base in cls.__mro__:
+        try:
+            if layers_module.get_layer_class(base.__name__) is base:
+                return base.__name__
+        except ValueError:
+            continue
+    return cls.__name__
 
 
 def compile_config(model) -> dict | None:

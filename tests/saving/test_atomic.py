@@ -163,3 +163,26 @@ def test_sigkill_during_saves_never_leaves_a_partial_file(tmp_path, name):
         values = {float(w.flat[0]) for w in clone.get_weights()}
         assert len(values) == 1, f"trial {trial}: weights from different saves mixed: {values}"
         assert all(np.all(w == values.pop()) for w in clone.get_weights()[:1])
+
+
+def test_stale_temporary_files_of_dead_writers_are_removed(tmp_path):
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead_pid = int(dead.stdout)
+    stale = tmp_path / f".model.keras{atomic.TEMP_MARKER}{dead_pid}-abcd1234"
+    live = tmp_path / f".model.keras{atomic.TEMP_MARKER}{os.getpid()}-abcd1234"
+    other = tmp_path / f".notes.txt{atomic.TEMP_MARKER}{dead_pid}-abcd1234"
+    for path in (stale, live, other):
+        path.write_bytes(b"partial")
+    assert atomic.remove_stale_temps(str(tmp_path), "model.keras") == [stale.name]
+    assert not stale.exists() and live.exists() and other.exists()
+
+
+def test_model_checkpoint_cleans_its_stale_temporary_files(tmp_path):
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    stale = tmp_path / f".ck.05.keras{atomic.TEMP_MARKER}{int(dead.stdout)}-00000000"
+    stale.write_bytes(b"partial")
+    model = make_model()
+    x = np.zeros((4, 3), dtype="float32")
+    model.fit(x, np.zeros((4, 1)), epochs=1, verbose=0,
+              callbacks=[keras.callbacks.ModelCheckpoint(str(tmp_path / "ck.{epoch:02d}.keras"))])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ck.01.keras"]

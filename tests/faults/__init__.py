@@ -1,0 +1,1 @@
+"""Fault injection: SIGKILL training runs at random moments and check checkpoints, backups and logs survive."""
