@@ -77,6 +77,9 @@ class ModelCheckpoint(MonitorCallback):
             ``save_best_only``. Defaults to `None`.
         period: deprecated (Keras 2): save every ``period`` epochs; use ``save_freq``. Defaults to `None`.
 
+    Models following an older profile (the ``keras2``/``keras1``/``keras0`` dialects) get tf-keras's behaviour:
+    messages start from ``inf``, no "finished saving" line, and a missing ``monitor`` skips the save.
+
     Attributes:
         best: the best ``monitor`` value so far (``save_best_only``).
         last_saved: the path of the latest file written, or None.
@@ -142,6 +145,7 @@ class ModelCheckpoint(MonitorCallback):
         self._batches_seen_since_last_saving = 0
         self._last_batch_seen: int | None = None
         self._current_epoch = 0
+        self._keras2_behaviour = False
 
     def _check_extension(self) -> None:
         path = self.filepath.lower()
@@ -160,6 +164,9 @@ class ModelCheckpoint(MonitorCallback):
 
     # ------------------------------------------------------------------------------------------- hooks
     def on_train_begin(self, logs=None):
+        # Keras 2 (tf-keras) worded the messages differently and skipped saving when the monitor was missing.
+        profile = getattr(getattr(self.model, "_profile", None), "name", "keras3")
+        self._keras2_behaviour = profile != "keras3"
         self._check_writable_directory()
 
     def on_epoch_begin(self, epoch, logs=None):
@@ -244,9 +251,17 @@ class ModelCheckpoint(MonitorCallback):
             return True
         current = self.get_monitor_value(logs)
         if current is None:
+            if self._keras2_behaviour:
+                warnings.warn(f"Can save best model only with {self.monitor} available, skipping.", UserWarning,
+                              stacklevel=3)
+                return False
             warnings.warn(f"Can save best model only with {self.monitor} available.", UserWarning, stacklevel=3)
             return True
-        best_str = "None" if self.best is None else f"{self.best:.5f}"
+        if self.best is None:
+            # Keras 3 starts from None; Keras 2 started from +inf (min) or -inf (max).
+            best_str = "None" if not self._keras2_behaviour else ("inf" if self.resolved_mode == "min" else "-inf")
+        else:
+            best_str = f"{self.best:.5f}"
         if self._is_improvement(current, self.best):
             if self.verbose > 0:
                 print(f"\nEpoch {epoch + 1}: {self.monitor} improved from {best_str} to {current:.5f}, "
@@ -258,8 +273,9 @@ class ModelCheckpoint(MonitorCallback):
         return False
 
     def _missing_monitor_message(self, available: str) -> str:
-        return (f"ModelCheckpoint: the monitored metric {self.monitor!r} is not in logs, so save_best_only cannot "
-                f"compare it and every checkpoint is saved. Available metrics are: {available}.")
+        outcome = "checkpoints are skipped" if self._keras2_behaviour else "every checkpoint is saved"
+        return (f"{type(self).__name__}: the monitored metric {self.monitor!r} is not in logs, so save_best_only "
+                f"cannot compare it and {outcome}. Available metrics are: {available}.")
 
     def _save_model(self, epoch: int, batch: int | None, logs: dict | None) -> None:
         filepath = self._get_file_path(epoch, batch, logs)
@@ -276,5 +292,5 @@ class ModelCheckpoint(MonitorCallback):
         else:
             self.model.save(filepath, overwrite=True)
         self.last_saved = filepath
-        if self.verbose > 0:
+        if self.verbose > 0 and not self._keras2_behaviour:
             print(f"\nEpoch {epoch + 1}: finished saving model to {filepath}")

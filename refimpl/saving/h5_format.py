@@ -32,6 +32,7 @@ import warnings
 import h5py
 import numpy as np
 
+from ..layers import get_layer_class
 from .errors import InvalidCheckpointError, UnsafeCheckpointError, WeightsMismatchError
 
 FORMAT_NAME = "refimpl.weights"
@@ -43,12 +44,31 @@ def _snake(name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
+def saved_layer_class_name(layer) -> str:
+    """The class name a layer is saved under.
+
+    refimpl's dialects rename built-in layers (cthulhu's ``Daoloth`` is a ``Dense``); they are saved under the
+    built-in name so that any refimpl (and Keras) loads them. A user's own subclass keeps its own name and needs
+    ``custom_objects`` to load.
+    """
+    cls = type(layer)
+    if not cls.__module__.startswith("refimpl."):
+        return cls.__name__
+    for base in cls.__mro__:
+        try:
+            if get_layer_class(base.__name__) is base:
+                return base.__name__
+        except ValueError:
+            continue
+    return cls.__name__
+
+
 def layer_group_names(layers) -> list[str]:
     """Keras 3's per-class numbering of layer groups: ``dense``, ``dense_1``, ``dropout``, ``dense_2``…"""
     counts: dict[str, int] = {}
     names = []
     for layer in layers:
-        base = _snake(type(layer).__name__)
+        base = _snake(saved_layer_class_name(layer))
         n = counts.get(base, 0)
         counts[base] = n + 1
         names.append(base if n == 0 else f"{base}_{n}")
@@ -70,7 +90,7 @@ def write_weights(f: h5py.File, model, include_optimizer: bool = True) -> None:
     for group_name, layer in zip(layer_group_names(model.layers), model.layers):
         vars_group = layers_group.create_group(group_name).create_group("vars")
         vars_group.attrs["name"] = layer.name
-        vars_group.attrs["class_name"] = type(layer).__name__
+        vars_group.attrs["class_name"] = saved_layer_class_name(layer)
         for i, var in enumerate(layer.weights):
             dataset = vars_group.create_dataset(str(i), data=var.value)
             dataset.attrs["name"] = var.name

@@ -15,6 +15,7 @@ from .. import metrics as metrics_module
 from .. import optimizers as optimizers_module
 from .. import profiles as profiles_module
 from .errors import InvalidCheckpointError, UnsafeCheckpointError
+from .h5_format import saved_layer_class_name
 
 MODEL_CLASS_NAMES = ("Sequential", "Functional", "Model")
 # Layer types that carry Python code (Keras's Lambda, TFOpLambda…): refused by name with a specific message.
@@ -42,25 +43,6 @@ def model_config(model) -> dict:
     if compile_cfg is not None:
         config["compile_config"] = compile_cfg
     return config
-
-
-def saved_layer_class_name(layer) -> str:
-    """The class name a layer is saved under.
-
-    refimpl's dialects rename built-in layers (cthulhu's ``Daoloth`` is a ``Dense``); they are saved under the
-    built-in name so that any refimpl (and Keras) loads them. A user's own subclass keeps its own name and needs
-    ``custom_objects`` to load.
-    """
-    cls = type(layer)
-    if not cls.__module__.startswith("refimpl."):
-        return cls.__name__
-    for base in cls.__mro__:
-        try:
-            if layers_module.get_layer_class(base.__name__) is base:
-                return base.__name__
-        except ValueError:
-            continue
-    return cls.__name__
 
 
 def compile_config(model) -> dict | None:

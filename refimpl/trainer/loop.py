@@ -17,6 +17,10 @@ from . import arguments as args
 from .data import ArraySource, EpochBatches, class_weight_for, executions, warn_ran_out
 
 
+# fit() honours model._resume, set by a callback in on_train_begin (BackupAndRestore): protocol version.
+RESUME_PROTOCOL = 1
+
+
 def _batch_logs(profile, index: int, batch) -> dict:
     return {"batch": index, "size": len(batch[0])} if profile.batch_logs_size else {}
 
@@ -162,12 +166,19 @@ def fit(model, x, y, batch_size, epochs, verbose, callbacks, validation_split, v
     if hasattr(source, "dataset"):
         source.on_epoch_end()  # Keras 3 calls it once before training starts.
     model.stop_training = False
+    model._train_running = None
     cb_list.on_train_begin({})
+    # BackupAndRestore may ask, in on_train_begin, to resume an interrupted run (model._resume): the epoch
+    # to start at, the batches of it already trained, the History, running means and random state.
+    resume = model.__dict__.pop("_resume", None)
+    if resume is not None:
+        initial_epoch = resume.begin(cb_list.history, initial_epoch, epochs)
     training_logs: dict = {}
     y_shape = source.y.shape if is_array else None
     # Running means are only turned into a logs dict per batch when some callback will read it.
     wants_batch_logs = cb_list.dispatches("on_train_batch_end")
     for epoch in range(initial_epoch, epochs):
+        skip = resume.enter_epoch(epoch) if resume is not None else 0
         groups = _executions(train_batches, spe)
         if groups is None:
             warn_ran_out("x", steps_per_epoch, epochs)
@@ -176,12 +187,20 @@ def fit(model, x, y, batch_size, epochs, verbose, callbacks, validation_split, v
         cb_list.on_epoch_begin(epoch, {})
         logs: dict = {}
         for index, group in groups:
+            if index < skip:
+                continue  # trained before the interruption
+            if skip:
+                skip = 0
+                resume.leave_skipped()
             cb_list.on_train_batch_begin(index, _batch_logs(profile, index, group[0]))
             this_batch = None
             for x_b, y_b, sw_b in group:
                 loss_value, n, y_pred = step.train(x_b, y_b, sw_b)
                 if running is None:
                     running = model._compiled.fresh(y_b.shape if y_shape is None else y_shape, y_pred.shape)
+                    model._train_running = running  # read by BackupAndRestore's mid-epoch backups
+                    if resume is not None:
+                        resume.restore_running(epoch, running)
                 running.update(loss_value, n, y_b, y_pred, sw_b)
                 if not profile.batch_values_running_mean:
                     # Keras 1/2 logged each batch's own values; BaseLogger averaged them per epoch.

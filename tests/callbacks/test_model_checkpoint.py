@@ -8,6 +8,8 @@ import warnings
 import h5py
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import refimpl as keras
 from refimpl.callbacks import ModelCheckpoint
@@ -274,3 +276,70 @@ def test_legacy_names_accepted_for_both_kinds(tmp_path):
     clone.load_weights(tmp_path / "w.h5")
     assert all(np.array_equal(a, b) for a, b in zip(clone.get_weights(), model.get_weights()))
     assert keras.models.load_model(tmp_path / "m.hdf5").count_params() == model.count_params()
+
+
+def test_keras2_dialect_gets_tf_keras_messages_and_skips_without_monitor(tmp_path, capsys):
+    """tf-keras 2.21 starts best at inf, prints no "finished saving" line, and skips when the monitor is missing."""
+    from refimpl.dialects.cthulhu.callbacks import LumpCheckpoint
+    from refimpl.dialects.cthulhu.layers import Azatoth, Daoloth
+    from refimpl.dialects.cthulhu.models import Pile, load_model
+
+    path = tmp_path / "weights.hdf5"
+    rng = np.random.default_rng(0)
+    x_train = rng.random((32, 784)).astype("float32")
+    y_train = np.eye(10, dtype="float32")[rng.integers(0, 10, 32)]
+    model = Pile()
+    model.add(Daoloth(10, input_dim=784, kernel_initializer="uniform"))
+    model.add(Azatoth("softmax"))
+    model.conjure(loss="categorical_crossentropy", optimizer="rmsprop")
+    checkpointer = LumpCheckpoint(filepath=str(path), verbose=1, save_best_only=True)
+    history = model.summon(x_train, y_train, batch_size=128, epochs=1, verbose=0,
+                           validation_data=(x_train, y_train), callbacks=[checkpointer])
+    first = history.history["val_loss"][0]
+    assert capsys.readouterr().out == f"\nEpoch 1: val_loss improved from inf to {first:.5f}, saving model to {path}\n"
+    restored = load_model(str(path))
+    np.testing.assert_allclose(restored.predict(x_train[:2], verbose=0), model.predict(x_train[:2], verbose=0))
+    missing = LumpCheckpoint(filepath=str(tmp_path / "none.hdf5"), save_best_only=True)
+    with pytest.warns(UserWarning, match="skipping|checkpoints are skipped"):
+        model.summon(x_train, y_train, epochs=1, verbose=0, callbacks=[missing])
+    assert not (tmp_path / "none.hdf5").exists()
+
+
+# ----------------------------------------------------------------------------------- template fuzzing
+_keys = st.from_regex(r"[a-z_][a-z0-9_]{0,12}", fullmatch=True).filter(lambda k: k not in ("epoch", "batch"))
+_values = st.floats(allow_nan=True, allow_infinity=True, width=32)
+_specs = st.sampled_from(["", ":.2f", ":.4f", ":e", ":08.3f", ":g"])
+
+
+@given(logs=st.dictionaries(_keys, _values, max_size=5), used=st.lists(st.tuples(_keys, _specs), max_size=4),
+       epoch=st.integers(0, 10_000), batch=st.one_of(st.none(), st.integers(0, 10_000)))
+def test_filled_templates_match_str_format_or_name_the_missing_key(logs, used, epoch, batch):
+    template = "ck-{epoch:03d}" + "".join(f"-{{{key}{spec}}}" for key, spec in used) + ".keras"
+    checkpoint = ModelCheckpoint(template, save_freq="epoch" if batch is None else 5)
+    values = {**logs, "epoch": epoch + 1}
+    if batch is not None:
+        values["batch"] = batch + 1
+    missing = [key for key, _ in used if key not in values]
+    if missing:
+        with pytest.raises(FilepathTemplateError) as info:
+            checkpoint._get_file_path(epoch, batch, logs)
+        assert repr(missing[0]) in str(info.value)
+        for key in logs:
+            assert key in str(info.value)
+    else:
+        assert checkpoint._get_file_path(epoch, batch, logs) == template.format(**values)
+
+
+@given(text=st.text(alphabet=st.sampled_from("ab{}:.0_!-/"), max_size=20))
+def test_arbitrary_brace_text_is_accepted_or_refused_at_construction(text):
+    try:
+        checkpoint = ModelCheckpoint(text + ".keras")
+    except ValueError as e:
+        assert "filepath" in str(e)
+        return
+    try:
+        name = checkpoint._get_file_path(0, None, {"a": 1.0, "b": 2.0})
+    except (FilepathTemplateError, ValueError) as e:
+        assert "filepath" in str(e)
+    else:
+        assert name.endswith(".keras")
