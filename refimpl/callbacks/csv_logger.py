@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import os
 import warnings
 from collections.abc import Iterable, Mapping
@@ -64,7 +65,9 @@ class CSVLogger(Callback):
         separator: the one-character field separator. Defaults to `","`.
         append: add rows to an existing file instead of replacing it. No second header is written: rows
             follow the existing header's columns, keys it lacks are left out with a warning, and its
-            columns absent from the logs are written as ``NA``. Defaults to `False`.
+            columns absent from the logs are written as ``NA``. When ``BackupAndRestore`` resumes an
+            interrupted run, the rows of the epochs it trains again are replaced, not repeated.
+            Defaults to `False`.
 
     Raises:
         ValueError: when ``separator`` is not a single character other than a quote or a line break,
@@ -108,10 +111,47 @@ class CSVLogger(Callback):
     def on_train_begin(self, logs: dict | None = None) -> None:
         self._close()
         self._header = _existing_header(self.filename) if self.append else None
-        self._file = open(self.filename, "a" if self.append else "w", newline="", encoding="utf-8")
-        self._writer = csv.writer(self._file, delimiter=self.sep, quotechar='"', lineterminator="\r\n")
+        if self._header is not None:
+            self._drop_rows(lambda epoch: False)  # only a torn last row, if a kill left one
+        self._open()
         self.keys = None
         self._warned_keys = set()
+        self._first_epoch_seen = False
+
+    def _open(self) -> None:
+        self._file = open(self.filename, "a" if self.append else "w", newline="", encoding="utf-8")
+        self._writer = csv.writer(self._file, delimiter=self.sep, quotechar='"', lineterminator="\r\n")
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        # A run resumed from a backup (BackupAndRestore) trains again the epochs after its last backup;
+        # when appending to its log, their rows from before the interruption are dropped so no epoch
+        # appears twice. Other appending runs keep every earlier row.
+        if self._first_epoch_seen or self._header is None:
+            return
+        self._first_epoch_seen = True
+        if not getattr(self.model, "_resumed_fit", False):
+            return
+        self._close()
+        self._drop_rows(lambda row_epoch: row_epoch >= epoch)
+        self._open()
+
+    def _drop_rows(self, drop) -> None:
+        """Rewrite the file (atomically) without a torn last row and without the rows ``drop(epoch)`` selects."""
+        from ..saving.atomic import atomic_write
+
+        with open(self.filename, newline="", encoding="utf-8") as f:
+            text = f.read()
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=self.sep))
+        torn = bool(text) and not text.endswith("\n")  # a kill stopped the last row mid-write
+        body = rows[1:-1] if torn else rows[1:]
+        column = self._header.index("epoch") if "epoch" in self._header else None
+        kept = [row for row in body
+                if column is None or len(row) <= column or not row[column].isdigit() or not drop(int(row[column]))]
+        if not torn and len(kept) == len(body):
+            return
+        with atomic_write(self.filename) as tmp, open(tmp, "w", newline="", encoding="utf-8") as f:
+            writer = csv.writer(f, delimiter=self.sep, quotechar='"', lineterminator="\r\n")
+            writer.writerows(rows[:1] + kept)
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         logs = logs or {}

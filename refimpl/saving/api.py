@@ -285,7 +285,10 @@ def load_model(filepath, custom_objects: dict | None = None, compile: bool = Tru
         serialization.apply_profile(model, metadata.get("profile"))
         compiled = False
         if compile and isinstance(config, dict) and config.get("compile_config") is not None:
-            compiled = serialization.apply_compile_config(model, config["compile_config"], path, custom_objects)
+            compile_config = config["compile_config"]
+            if config.get("module") == "keras" and isinstance(compile_config, dict):
+                compile_config = serialization.normalize_keras3_compile(compile_config)
+            compiled = serialization.apply_compile_config(model, compile_config, path, custom_objects)
         with keras_archive.open_weights(weights, path) as f:
             h5_format.read_weights(f, model, path, load_optimizer=compiled)
         return model

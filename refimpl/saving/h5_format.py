@@ -365,6 +365,12 @@ def _plan_keras3(f, model, path, skip_mismatch):
         opt_vars = child(opt_group, "vars", path, "/optimizer")
         if isinstance(opt_vars, h5py.Group):
             optimizer_arrays = _read_vars_group(opt_vars, path, "/optimizer/vars")
+            saved_class = read_str_attr(opt_vars, "class_name", path, "/optimizer/vars", required=False)
+            optimizer = getattr(model, "optimizer", None)
+            if saved_class is not None and optimizer is not None and saved_class != type(optimizer).__name__:
+                warnings.warn(f"Skipping loading the optimizer state from {path!r}: it was saved by {saved_class}, "
+                              f"the model's optimizer is {type(optimizer).__name__}.", UserWarning, stacklevel=4)
+                optimizer_arrays = None
     return plan, optimizer_arrays
 
 

@@ -116,6 +116,49 @@ def _expect(condition: bool, path, message: str) -> None:
         raise InvalidCheckpointError(path, message)
 
 
+# Keras 3 layer-config keys that refimpl's layers do not have; accepted only with their "off" value (None).
+_KERAS3_OFF_KEYS = ("kernel_regularizer", "bias_regularizer", "activity_regularizer", "kernel_constraint",
+                    "bias_constraint", "quantization_config", "lora_rank", "lora_alpha", "noise_shape")
+# Keras 3 optimizer-config keys without a refimpl counterpart, accepted only when None.
+_KERAS3_OFF_OPTIMIZER_KEYS = ("loss_scale_factor", "gradient_accumulation_steps")
+
+
+def _keras3_plain(value, path, where: str):
+    """Keras 3's nested ``{"module", "class_name", "config", "registered_name"}`` objects, reduced to refimpl's."""
+    if isinstance(value, dict) and "class_name" in value and "module" in value:
+        if value.get("class_name") in ("DTypePolicy", "FloatDTypePolicy"):
+            name = (value.get("config") or {}).get("name")
+            _expect(isinstance(name, str), path, f"{where}: a dtype policy without a name.")
+            return name
+        inner = {k: v for k, v in (value.get("config") or {}).items() if v is not None}
+        return {"class_name": value["class_name"], "config": inner}
+    return value
+
+
+def normalize_keras3_layer(entry: dict, path, index: int) -> dict:
+    """Turn a layer entry written by Keras 3 into the refimpl form (or refuse features refimpl lacks)."""
+    config = {}
+    for key, value in entry["config"].items():
+        if key in _KERAS3_OFF_KEYS:
+            if value is not None:
+                raise InvalidCheckpointError(path, f"layer entry {index} ({entry['class_name']}) uses {key}, which "
+                                                   "refimpl does not implement.")
+            continue
+        config[key] = _keras3_plain(value, path, f"layer entry {index}.{key}")
+    return {"class_name": entry["class_name"], "config": config}
+
+
+def normalize_keras3_compile(config: dict) -> dict:
+    """Drop the Keras 3 compile and optimizer settings that are off (None) and have no refimpl counterpart."""
+    config = dict(config)
+    optimizer = config.get("optimizer")
+    if isinstance(optimizer, dict) and isinstance(optimizer.get("config"), dict):
+        inner = {k: v for k, v in optimizer["config"].items()
+                 if not (k in _KERAS3_OFF_OPTIMIZER_KEYS and v is None)}
+        config["optimizer"] = {"class_name": optimizer.get("class_name"), "config": inner}
+    return config
+
+
 def model_from_config(config, path, custom_objects: dict | None = None):
     """Rebuild an (uncompiled, built) model from a config read from ``path``.
 
@@ -142,11 +185,14 @@ def model_from_config(config, path, custom_objects: dict | None = None):
     name = inner.get("name")
     _expect(name is None or isinstance(name, str), path, "the model name must be a string.")
 
+    written_by_keras = config.get("module") == "keras"
     model = Sequential(name=name)
     for i, entry in enumerate(layer_entries):
         _expect(isinstance(entry, dict) and isinstance(entry.get("class_name"), str)
                 and isinstance(entry.get("config"), dict), path,
                 f"layer entry {i} must be {{'class_name': str, 'config': {{...}}}}.")
+        if written_by_keras:
+            entry = normalize_keras3_layer(entry, path, i)
         layer_cls = resolve_layer_class(entry["class_name"], path, custom_objects)
         layer_config = dict(entry["config"])
         if entry["class_name"] == "InputLayer" and "batch_shape" in layer_config and "shape" not in layer_config:

@@ -171,6 +171,7 @@ def fit(model, x, y, batch_size, epochs, verbose, callbacks, validation_split, v
     # BackupAndRestore may ask, in on_train_begin, to resume an interrupted run (model._resume): the epoch
     # to start at, the batches of it already trained, the History, running means and random state.
     resume = model.__dict__.pop("_resume", None)
+    model._resumed_fit = resume is not None  # callbacks that log to files (CSVLogger) reconcile on resume
     if resume is not None:
         initial_epoch = resume.begin(cb_list.history, initial_epoch, epochs)
     training_logs: dict = {}

@@ -56,8 +56,6 @@ def _csv_run(tmp_path, extra):
 
 
 @needs_resume
-@pytest.mark.xfail(strict=True, reason="CSVLogger(append=True) does not yet drop the rows of epochs a resumed run "
-                                       "trains again (notes/requests-saving.md #3)")
 def test_csv_rows_are_not_duplicated_when_the_crash_falls_between_row_and_backup(tmp_path):
     reference_dir = tmp_path / "reference"
     reference_dir.mkdir()

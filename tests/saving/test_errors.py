@@ -206,3 +206,15 @@ def test_load_warns_nothing_on_a_clean_round_trip(tmp_path, trained):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         keras.models.load_model(path)
+
+
+def test_optimizer_state_of_another_class_with_the_same_shapes_is_not_loaded(tmp_path):
+    source = make_model(optimizer=keras.optimizers.RMSprop())  # one slot per variable
+    source.fit(np.ones((8, 3)), np.ones((8, 1)), epochs=1, verbose=0)
+    path = tmp_path / "w.weights.h5"
+    source.save_weights(path)
+    target = make_model(optimizer=keras.optimizers.SGD(momentum=0.9))  # also one slot per variable
+    with pytest.warns(UserWarning, match="saved by RMSprop"):
+        target.load_weights(path)
+    assert int(target.optimizer.iterations) == 0
+    assert same_arrays(target.get_weights(), source.get_weights())

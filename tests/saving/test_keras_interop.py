@@ -77,3 +77,21 @@ def test_refimpl_loads_a_keras_weights_file(tmp_path):
     for theirs, ours in zip(json.loads(out), model.get_weights()):
         np.testing.assert_array_equal(np.asarray(theirs, dtype="float32"), ours)
     assert int(model.optimizer.iterations) == 2
+
+
+def test_refimpl_loads_a_whole_keras_archive(tmp_path):
+    path = tmp_path / "keras_model.keras"
+    out = _keras(KERAS_MODEL.replace('loss="mse")', 'loss="mse", metrics=["mae"])') + """
+    rng = np.random.default_rng(0)
+    x = rng.random((16, 3)).astype("float32")
+    model.fit(x, rng.random((16, 1)), epochs=1, batch_size=8, verbose=0)
+    model.save(sys.argv[1])
+    print(json.dumps({"x": x.tolist(), "y": model.predict(x, verbose=0).tolist()}))
+    """, str(path))
+    expected = json.loads(out)
+    model = keras.models.load_model(path)
+    assert [type(layer).__name__ for layer in model.layers] == ["Dense", "Dropout", "Dense"]
+    assert type(model.optimizer).__name__ == "Adam" and model.metrics_names == ["loss", "mae"]
+    assert int(model.optimizer.iterations) == 2
+    predicted = model.predict(np.asarray(expected["x"], dtype="float32"), verbose=0)
+    np.testing.assert_allclose(predicted, np.asarray(expected["y"], dtype="float32"), rtol=1e-5, atol=1e-6)
