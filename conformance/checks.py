@@ -365,8 +365,8 @@ def _no_epochs(ctx: CheckContext) -> Result:
             for r in ctx.full() if seq(ctx.outer(r)) != want]
 
 
-def shape(events: Iterable[Event | Expected], per_execution: int) -> list[tuple[str, int | None]]:
-    """(hook, index) pairs without what other clauses judge: end indices under steps_per_execution > 1
+def shape(events: Iterable[Event | Expected], per_execution: int, depth: bool = False) -> list[tuple]:
+    """(hook, index[, depth]) without what other clauses judge: end indices under steps_per_execution > 1
     (fit.order.steps-per-execution) and a batch begin left without its end (fit.order.batch-pairs)."""
     events = list(events)
     out = []
@@ -374,7 +374,8 @@ def shape(events: Iterable[Event | Expected], per_execution: int) -> list[tuple[
         following = events[i + 1].hook if i + 1 < len(events) else None
         if e.hook.endswith("batch_begin") and (following is None or not following.endswith("batch_end")):
             continue
-        out.append((e.hook, None if per_execution > 1 and e.hook.endswith("batch_end") else e.index))
+        item = (e.hook, None if per_execution > 1 and e.hook.endswith("batch_end") else e.index)
+        out.append((*item, e.depth) if depth else item)
     return out
 
 
@@ -422,7 +423,7 @@ def _nested(ctx: CheckContext) -> Result:
     for r in set(ctx.exp.nested_done):
         got, want = ctx.trace.events[r], ctx.exp.events[r]
         k = ctx.scenario.steps_per_execution
-        if [(*p, e.depth) for p, e in zip(shape(got, k), got)] != [(*p, e.depth) for p, e in zip(shape(want, k), want)]:
+        if shape(got, k, depth=True) != shape(want, k, depth=True):
             inner_got = shape([e for e in got if e.depth], k)
             inner_want = shape([e for e in want if e.depth], k)
             out.append(f"recorder {r}: nested calls delivered {fmt(inner_got)}; expected {fmt(inner_want)}"
@@ -978,6 +979,8 @@ def _bad_arguments(ctx: CheckContext) -> Result:
 def _exception_propagates(ctx: CheckContext) -> Result:
     if ctx.exp.raises != "probe":
         return None
+    if not any(spec.actions[a].do == "raise" for r, a in ctx.trace.fired for spec in [ctx.call.recorders[r]]):
+        return None  # the hook call that should raise never came (another clause reports why)
     err = ctx.trace.error
     if err is None:
         return ["a callback raised, but the call returned normally"]

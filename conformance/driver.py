@@ -69,6 +69,7 @@ class CallTrace:
     returned: Any = None
     batch_values: dict[str, list[dict[str, float]]] = field(default_factory=dict)
     harness_errors: list[str] = field(default_factory=list)
+    fired: list[tuple[int, int]] = field(default_factory=list)  # (recorder, action) pairs that ran
 
 
 def to_numpy(v: Any) -> np.ndarray:
@@ -108,6 +109,7 @@ class Recording:
         self.seq = 0
         self.depth = 0
         self.harness_errors: list[str] = []
+        self.fired: list[tuple[int, int]] = []
         self.val_data = session.val_arrays
 
 
@@ -116,9 +118,9 @@ def recorder_classes(keras: ModuleType) -> dict[str, type]:
     base = keras.callbacks.Callback
 
     class Full(base):
-        def __init__(self, rec: Recording, spec: RecorderSpec):
+        def __init__(self, rec: Recording, spec: RecorderSpec, position: int = 0):
             super().__init__()
-            self.rec, self.spec, self.events = rec, spec, []
+            self.rec, self.spec, self.events, self.position = rec, spec, [], position
             self.fired: set[int] = set()
             self.epoch: int | None = None
 
@@ -155,6 +157,7 @@ def recorder_classes(keras: ModuleType) -> dict[str, type]:
                 if action.epoch is not None and "batch" in hook and self.epoch != action.epoch:
                     continue
                 self.fired.add(i)
+                self.rec.fired.append((self.position, i))
                 model = self.rec.session.model
                 if action.do in ("stop_training", "stop_evaluating", "stop_predicting"):
                     setattr(model, action.do, True)
@@ -218,7 +221,7 @@ def recorder_classes(keras: ModuleType) -> dict[str, type]:
             self._record("on_predict_batch_end", batch, logs)
 
     class _Simple(base):
-        def __init__(self, rec: Recording, spec: RecorderSpec):
+        def __init__(self, rec: Recording, spec: RecorderSpec, position: int = 0):
             super().__init__()
             self.rec, self.spec, self.events = rec, spec, []
 
@@ -387,7 +390,7 @@ class Session:
         x, y, sw = make_data(self.scenario.task, call.n, rng)
         self.val_arrays = make_data(self.scenario.task, call.val_n, rng)
         rec = Recording(self, call)
-        recorders = [self.classes[spec.kind](rec, spec) for spec in call.recorders]
+        recorders = [self.classes[spec.kind](rec, spec, i) for i, spec in enumerate(call.recorders)]
         callbacks: list[Any] = list(recorders)
         if call.lr_schedule:
             callbacks.insert(0, self.keras.callbacks.LearningRateScheduler(lambda epoch, lr: float(lr) * 0.5))
@@ -407,6 +410,7 @@ class Session:
             ret = None
         trace.events = [r.events for r in recorders]
         trace.harness_errors = rec.harness_errors
+        trace.fired = rec.fired
         if trace.error is None:
             trace.returned, trace.history = self._summarize(call, ret)
             if self.scenario.learning_rate == 0 and call.method != "predict":

@@ -241,3 +241,25 @@ def test_an_in_memory_archive_is_never_extracted(tmp_path, archive):
     before = sorted(p.name for p in tmp_path.iterdir())
     keras.models.load_model(archive)
     assert sorted(p.name for p in tmp_path.iterdir()) == before
+
+
+def test_keras3_written_config_with_a_regularizer_is_refused_clearly(tmp_path, archive):
+    def keras_style(config):
+        config["module"] = "keras"
+        config["config"]["layers"][1]["config"]["kernel_regularizer"] = {
+            "module": "keras.regularizers", "class_name": "L2", "config": {"l2": 0.01}, "registered_name": None}
+
+    path = _with_config(tmp_path, archive, keras_style)
+    _assert_refused(path, "uses kernel_regularizer, which refimpl does not implement", error=InvalidCheckpointError)
+
+
+def test_keras3_written_config_with_off_features_loads(tmp_path, archive):
+    def keras_style(config):
+        config["module"] = "keras"
+        dense = config["config"]["layers"][1]["config"]
+        dense.update(kernel_regularizer=None, bias_constraint=None, quantization_config=None,
+                     dtype={"module": "keras", "class_name": "DTypePolicy", "config": {"name": "float32"},
+                            "registered_name": None})
+
+    model = keras.models.load_model(_with_config(tmp_path, archive, keras_style))
+    assert model.layers[0].dtype == "float32"
