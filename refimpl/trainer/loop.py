@@ -16,7 +16,6 @@ from ..callbacks.callback_list import CallbackList
 from . import arguments as args
 from .data import ArraySource, EpochBatches, class_weight_for, executions, warn_ran_out
 
-
 # fit() honours model._resume, set by a callback in on_train_begin (BackupAndRestore): protocol version.
 RESUME_PROTOCOL = 1
 
