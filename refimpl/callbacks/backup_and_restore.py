@@ -103,6 +103,7 @@ class BackupAndRestore(Callback):
         self._batches_seen_since_last_saving = 0
         self._epoch_rng: dict | None = None
         self._pending: dict | None = None  # an epoch-boundary backup waiting for History to record the epoch
+        self._pending_batch: int | None = None  # the batch whose end is due for a mid-epoch backup
         self.restored_from: str | None = None
 
     # ------------------------------------------------------------------------------------------- hooks
@@ -135,26 +136,32 @@ class BackupAndRestore(Callback):
         self._flush_pending()
         self._current_epoch = epoch
 
-    def on_train_batch_end(self, batch, logs=None):
-        if not self._should_save_on_batch(batch):
+    def on_train_batch_begin(self, batch, logs=None):
+        if self._pending_batch is None:
             return
-        steps = (self.params or {}).get("steps")
-        if steps is not None and batch + 1 >= steps:
-            # The epoch's last batch: back up at the epoch boundary instead, once History holds the epoch.
-            self._pending = {"epoch": self._current_epoch + 1}
-            return
-        self._save({"epoch": self._current_epoch, "batches_done": batch + 1, "rng_epoch_start": self._epoch_rng,
+        # The batch due for a backup was not the epoch's last one (this one follows it), so it is a mid-epoch
+        # backup; nothing has changed since that batch ended.
+        done, self._pending_batch = self._pending_batch + 1, None
+        self._save({"epoch": self._current_epoch, "batches_done": done, "rng_epoch_start": self._epoch_rng,
                     "rng_now": _get_rng_states(self.model), "running": _running_state(self.model)})
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self._should_save_on_batch(batch):
+            # Written when the next batch begins; if the epoch ends first, at the epoch boundary instead (a
+            # resume must never find every batch of an epoch done and no epoch end).
+            self._pending_batch = batch
 
     def on_epoch_end(self, epoch, logs=None):
         self._current_epoch = epoch + 1
         self._last_batch_seen = -1
         # Captured now, before the next epoch shuffles its data: a resumed run reshuffles identically.
         self._epoch_rng = _get_rng_states(self.model)
-        if self.save_freq == "epoch" or self._pending is not None:
+        if self.save_freq == "epoch" or self._pending_batch is not None:
+            self._pending_batch = None
             self._pending = {"epoch": epoch + 1}
 
     def on_train_end(self, logs=None):
+        self._pending_batch = None
         if self.delete_checkpoint:
             self._pending = None
             for path in (self._weights_path, self._prev_weights_path):

@@ -248,3 +248,53 @@ def test_only_its_own_files_are_deleted(tmp_path):
 def test_bad_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):
         BackupAndRestore(**kwargs)
+
+
+@needs_resume
+@pytest.mark.parametrize("after_batches", [3, 4, 8, 10])
+def test_py_dataset_resumes_exactly_including_at_an_epochs_last_batch(tmp_path, after_batches):
+    """save_freq=4 with 4 batches per epoch: every backup falls on an epoch's last batch."""
+    class Batches(keras.utils.PyDataset):
+        def __len__(self):
+            return 4
+
+        def __getitem__(self, index):
+            x, y = _data()
+            return x[index * 8:(index + 1) * 8], y[index * 8:(index + 1) * 8]
+
+    def run(callbacks):
+        model = _build()
+        history = model.fit(Batches(), epochs=3, verbose=0, callbacks=callbacks)
+        return model, history
+
+    keras.utils.set_random_seed(1)
+    reference_model, reference_history = run([])
+    backup_dir = str(tmp_path / "backup")
+    keras.utils.set_random_seed(1)
+    with pytest.raises(KeyboardInterrupt):
+        run([BackupAndRestore(backup_dir, save_freq=4), Interrupt(after_batches)])
+    has_backup = os.path.exists(os.path.join(backup_dir, "latest.weights.h5"))
+    assert has_backup == (after_batches > 4)
+    keras.utils.set_random_seed(42 if has_backup else 1)
+    model, history = run([BackupAndRestore(backup_dir, save_freq=4)])
+    assert all(np.array_equal(a, b) for a, b in zip(model.get_weights(), reference_model.get_weights()))
+    assert history.history == reference_history.history
+
+
+@needs_resume
+def test_steps_per_execution_resumes_exactly(tmp_path):
+    def run(callbacks):
+        model = _build()
+        model.compile(optimizer="adam", loss="mse", metrics=["mae"], steps_per_execution=2)
+        return model, _fit(model, callbacks)
+
+    keras.utils.set_random_seed(1)
+    reference_model, reference_history = run([])
+    backup_dir = str(tmp_path / "backup")
+    keras.utils.set_random_seed(1)
+    with pytest.raises(KeyboardInterrupt):
+        run([BackupAndRestore(backup_dir, save_freq=3), Interrupt(4)])  # 4 executions = 8 batches
+    keras.utils.set_random_seed(42)
+    model, history = run([BackupAndRestore(backup_dir, save_freq=3)])
+    assert all(np.array_equal(a, b) for a, b in zip(model.get_weights(), reference_model.get_weights()))
+    assert history.history == reference_history.history
