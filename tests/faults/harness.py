@@ -41,13 +41,15 @@ class TrialResult:
     checkpoint_files: int = 0
     corrupt_files: list[str] = field(default_factory=list)
     stray_temp_files: int = 0  # temporary files still present after the resumed run
+    stray_temp_names: list[str] = field(default_factory=list)
     resume_error: str | None = None
     resume_mismatches: list[str] = field(default_factory=list)
     csv_problems: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return not (self.corrupt_files or self.resume_error or self.resume_mismatches or self.csv_problems)
+        return not (self.corrupt_files or self.resume_error or self.resume_mismatches or self.csv_problems
+                    or self.stray_temp_files)
 
 
 def _run_worker(workdir: str, timeout: float = 300) -> subprocess.CompletedProcess:
@@ -111,7 +113,11 @@ def check_files(workdir: str, result: TrialResult, count_temps: bool = False) ->
     for name in sorted(os.listdir(workdir)):
         path = os.path.join(workdir, name)
         if ".tmp-" in name:
-            result.stray_temp_files += count_temps
+            # The worker's own final outputs (written after fit) are not the callbacks' business.
+            if not name.startswith((".final.weights.h5", ".outcome.json")):
+                result.stray_temp_files += count_temps
+                if count_temps:
+                    result.stray_temp_names.append(name)
             continue
         try:
             if name.endswith(".keras"):
@@ -127,6 +133,8 @@ def check_files(workdir: str, result: TrialResult, count_temps: bool = False) ->
         for name in sorted(os.listdir(backup_dir)):
             if ".tmp-" in name:
                 result.stray_temp_files += count_temps
+                if count_temps:
+                    result.stray_temp_names.append(f"backup/{name}")
                 continue
             result.checkpoint_files += 1
             try:
