@@ -150,6 +150,14 @@ def atomic_write(path: str, overwrite: bool = True) -> Iterator[str]:
             else:
                 os.unlink(temp)
         fsync_path(os.path.dirname(absolute))
+    except OSError as error:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        if error.filename is None and path not in str(error):
+            # A full disk or an I/O error deep in a writer (zipfile, h5py) often names no file: name it.
+            raise type(error)(error.errno, f"{error.strerror or error} while saving {path!r}; the previous "
+                                           "file there, if any, is unchanged", path) from error
+        raise
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(temp)
