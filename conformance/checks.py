@@ -14,12 +14,17 @@ import numpy as np
 
 from conformance.driver import CallTrace, Event
 from conformance.model import (
+    DESCRIBED_BATCHES,
     LR_KEY,
+    METRIC_NAMES,
     CallExpectation,
     Expected,
+    batch_description,
     batch_sizes,
     data_batch_of,
+    groups,
     metric_keys,
+    metric_names,
     running_means,
 )
 from conformance.scenario import Call, Scenario, batch_size_of, train_val_sizes, val_batch_size
@@ -35,6 +40,11 @@ STOP_HOOK_CLAUSE = {
 }
 REL = 1e-6  # copies of one number: equal up to float32 -> float64 round trips
 REL_RECOMPUTED = 1e-4  # values recomputed independently (test_on_batch): float32 accumulation differs
+REL_AVERAGED = 1e-5  # an average the check recomputes from logged float32 values
+# Test and predict batch hooks of the older profiles may describe the batch too (Keras 2.3 did; seed 003 has
+# no such hooks): keys the key checks tolerate there.
+_UNTRAINED_BATCH_HOOKS = ("on_test_batch_begin", "on_test_batch_end", "on_predict_batch_begin",
+                          "on_predict_batch_end")
 
 
 @dataclass
@@ -532,11 +542,22 @@ def _begin_empty(ctx: CheckContext) -> Result:
     if not applies(ctx):
         return None
     out = []
+    described = batch_description(ctx.profile)
     for r in ctx.full():
         for e in ctx.trace.events[r]:
-            if e.hook in BEGIN_HOOKS and e.logs != {}:
-                out.append(f"{e.hook}({e.index}) got logs {e.logs!r}, expected {{}}")
+            if e.hook not in BEGIN_HOOKS:
+                continue
+            want = described if e.hook == "on_train_batch_begin" else frozenset()
+            got = None if e.logs is None else set(e.logs) - _tolerated(ctx, e.hook)
+            if got != want:
+                out.append(f"{e.hook}({e.index}) got logs {e.logs!r}, expected "
+                           + (f"the keys {sorted(want)}" if want else "{}"))
     return out[:5]
+
+
+def _tolerated(ctx: CheckContext, hook: str) -> frozenset[str]:
+    """Keys a hook may carry beyond the model's: the batch description on the older profiles' test batches."""
+    return batch_description(ctx.profile) if hook in _UNTRAINED_BATCH_HOOKS else frozenset()
 
 
 def _keys_check(ctx: CheckContext, hooks: tuple[str, ...], ignore: frozenset[str] = frozenset()) -> Result:
@@ -547,7 +568,7 @@ def _keys_check(ctx: CheckContext, hooks: tuple[str, ...], ignore: frozenset[str
         for obs, exp in _paired(ctx, r, hooks, depth=None):
             if exp.keys is None:
                 continue
-            got = None if obs.logs is None else set(obs.logs) - ignore
+            got = None if obs.logs is None else set(obs.logs) - ignore - _tolerated(ctx, obs.hook)
             want = set(exp.keys) - ignore
             if got != want:
                 where = "" if obs.depth == 0 else " (nested call)"
@@ -601,15 +622,16 @@ def _predict_outputs(ctx: CheckContext) -> Result:
     return out[:5]
 
 
-@check("logs.keys.accuracy-name")
+@check("logs.keys.accuracy-name", "logs.keys.acc-name")
 def _accuracy_name(ctx: CheckContext) -> Result:
     if not ctx.scenario.metrics or not applies(ctx) or ctx.call.method == "predict":
         return None
     hook = "on_train_batch_end" if ctx.call.method == "fit" else "on_test_batch_end"
+    names = METRIC_NAMES.get(ctx.profile, {})
     out = []
     for r in ctx.full():
         for e in by_hook(ctx.outer(r), hook)[:1]:
-            missing = [m for m in ctx.scenario.metrics if m not in (e.logs or {})]
+            missing = [names.get(m, m) for m in ctx.scenario.metrics if names.get(m, m) not in (e.logs or {})]
             if missing:
                 out.append(f"{hook}({e.index}): metric(s) {missing} not logged under their names; keys "
                            f"{sorted(e.logs or {})}")
@@ -684,51 +706,65 @@ def _epoch_is_last_batch(ctx: CheckContext) -> Result:
         if not ends or not epoch_end:
             continue
         last, logs = ends[-1].logs or {}, epoch_end[0].logs or {}
-        for k in metric_keys(ctx.scenario):
+        for k in metric_keys(ctx.scenario, ctx.profile):
             if k in last and k in logs and not close(last[k], logs[k]):
                 out.append(f"epoch {epoch}: on_epoch_end {k}={logs[k]!r} but the last batch's running {k}="
                            f"{last[k]!r}")
     return out[:3]
 
 
-def _running_mean_violations(ctx: CheckContext, epochs: set[int] | None) -> list[str]:
+def _train_weights(ctx: CheckContext, position: int) -> tuple[list[int], list[int]]:
+    """(data batch of every step, sample count of every step) of the `position`-th epoch that ran."""
+    call = ctx.call
+    train_w = batch_sizes(train_val_sizes(call)[0], batch_size_of(call))
+    steps = [data_batch_of(call, position, s, len(train_w)) for s in range(ctx.exp.steps or 0)]
+    return steps, [train_w[b] for b in steps]
+
+
+def _batch_value_violations(ctx: CheckContext, epochs: set[int] | None, parts: tuple[str, ...]) -> list[str]:
+    """Batch-end values against test_on_batch: running means (keras3, and every test run), or, in the older
+    profiles' training batches, each batch's own values (the steps_per_execution group's mean)."""
     values = ctx.trace.batch_values
     if not values or ctx.call.method == "predict":
         return []
     r = ctx.full()[0]
     out: list[str] = []
     call = ctx.call
+    own = ctx.profile in DESCRIBED_BATCHES
     if call.method == "fit":
-        n_train, n_val = train_val_sizes(call)
-        train_w = batch_sizes(n_train, batch_size_of(call))
+        n_val = train_val_sizes(call)[1]
         for j, (epoch, evs) in enumerate(epoch_blocks(ctx.outer(r)).items()):
-            if epochs is not None and epoch not in epochs:
-                continue
-            steps = [data_batch_of(call, j, s, len(train_w)) for s in range(ctx.exp.steps or 0)]
-            means = running_means([values["train"][b] for b in steps], [train_w[b] for b in steps])
-            out += _compare_means(f"epoch {epoch}", by_hook(evs, "on_train_batch_end"), means)
-            if epochs is None and "val" in values:
-                val_w = batch_sizes(n_val, val_batch_size(call))
-                vmeans = running_means(values["val"], val_w)
-                out += _compare_means(f"epoch {epoch} validation", by_hook(evs, "on_test_batch_end"), vmeans)
-    elif epochs is None:
-        sizes = batch_sizes(call.n, batch_size_of(call))
-        means = running_means(values["test"], sizes)
-        out += _compare_means("evaluate", by_hook(ctx.outer(r), "on_test_batch_end"), means)
+            if "train" in parts and (epochs is None or epoch in epochs):
+                steps, weights = _train_weights(ctx, j)
+                vals = [values["train"][b] for b in steps]
+                if own:
+                    want = {g[1]: running_means(vals[g[0]:g[1] + 1], weights[g[0]:g[1] + 1])[-1]
+                            for g in groups(len(steps), ctx.scenario.steps_per_execution)}
+                    what = "its own test_on_batch values"
+                else:
+                    want = dict(enumerate(running_means(vals, weights)))
+                    what = "the sample-weighted mean of test_on_batch over the epoch's batches so far"
+                out += _compare_means(f"epoch {epoch}", by_hook(evs, "on_train_batch_end"), want, what)
+            if "test" in parts and "val" in values:
+                vmeans = running_means(values["val"], batch_sizes(n_val, val_batch_size(call)))
+                out += _compare_means(f"epoch {epoch} validation", by_hook(evs, "on_test_batch_end"),
+                                      dict(enumerate(vmeans)), "the running mean of test_on_batch")
+    elif "test" in parts:
+        means = running_means(values["test"], batch_sizes(call.n, batch_size_of(call)))
+        out += _compare_means("evaluate", by_hook(ctx.outer(r), "on_test_batch_end"), dict(enumerate(means)),
+                              "the running mean of test_on_batch")
     return out[:3]
 
 
-def _compare_means(where: str, ends: list[Event], means: list[dict[str, float]]) -> list[str]:
+def _compare_means(where: str, ends: list[Event], want: dict[int, dict[str, float]], what: str) -> list[str]:
     out = []
     for e in ends:
-        if e.index is None or e.index >= len(means) or e.logs is None:
+        if e.index not in want or e.logs is None:
             continue
-        want = means[e.index]
-        for k, v in want.items():
+        for k, v in want[e.index].items():
             got = e.logs.get(k)
             if isinstance(got, float) and not close(got, v, REL_RECOMPUTED, 1e-6):
-                out.append(f"{where}, batch {e.index}: {k}={got!r}, but the sample-weighted mean of test_on_batch "
-                           f"over batches 0..{e.index} is {v!r}")
+                out.append(f"{where}, batch {e.index}: {k}={got!r}, but {what} is {v!r}")
                 break
     return out
 
@@ -737,7 +773,81 @@ def _compare_means(where: str, ends: list[Event], means: list[dict[str, float]])
 def _running_mean(ctx: CheckContext) -> Result:
     if not ctx.trace.batch_values or not applies(ctx) or ctx.actions("nested_evaluate"):
         return None
-    return _running_mean_violations(ctx, None)
+    return _batch_value_violations(ctx, None, ("train", "test"))
+
+
+@check("logs.values.batch-own-values")
+def _batch_own_values(ctx: CheckContext) -> Result:
+    if ctx.call.method != "fit" or not ctx.trace.batch_values or not applies(ctx):
+        return None
+    return _batch_value_violations(ctx, None, ("train",))
+
+
+@check("logs.values.test-running-mean")
+def _test_running_mean(ctx: CheckContext) -> Result:
+    if ctx.call.method == "predict" or not ctx.trace.batch_values or not applies(ctx):
+        return None
+    if ctx.call.method == "fit" and ctx.call.validation is None:
+        return None
+    return _batch_value_violations(ctx, None, ("test",))
+
+
+@check("logs.values.epoch-base-logger")
+def _epoch_base_logger(ctx: CheckContext) -> Result:
+    if ctx.call.method != "fit" or not applies(ctx):
+        return None
+    r = _unedited_recorder(ctx)
+    keys = metric_keys(ctx.scenario, ctx.profile)
+    epoch_ends = {e.index: e.logs or {} for e in by_hook(ctx.outer(r), "on_epoch_end")}
+    out = []
+    for j, (epoch, evs) in enumerate(epoch_blocks(ctx.outer(r)).items()):
+        _, weights = _train_weights(ctx, j)
+        batch_events = [e for e in evs if e.hook in ("on_train_batch_begin", "on_train_batch_end")]
+        totals: dict[str, float] = {}
+        seen = 0.0
+        for begin, end in zip(batch_events[::2], batch_events[1::2]):
+            size = sum(weights[begin.index:end.index + 1])
+            seen += size
+            for k in keys & set(end.logs or {}):
+                totals[k] = totals.get(k, 0.0) + end.logs[k] * size
+        logs = epoch_ends.get(epoch)
+        if not seen or logs is None:
+            continue
+        for k, total in totals.items():
+            if k in logs and not close(logs[k], total / seen, REL_AVERAGED, 1e-7):
+                out.append(f"epoch {epoch}: on_epoch_end {k}={logs[k]!r}, but the size-weighted mean of the "
+                           f"epoch's batch-end {k} values is {total / seen!r}")
+    return out[:3]
+
+
+@check("legacy.batch-history")
+def _batch_history(ctx: CheckContext) -> Result:
+    rs = [i for i, r in enumerate(ctx.call.recorders) if r.kind == "no_logs"]
+    if not rs or ctx.call.method != "fit" or ctx.trace.error is not None or ctx.exp.raises:
+        return None
+    values = ctx.trace.batch_values.get("train") if ctx.trace.batch_values else None
+    out = []
+    for r in rs:
+        counts = {"on_batch_end": 0, "on_epoch_end": 0}
+        position = -1
+        for e in ctx.trace.events[r]:
+            if e.hook == "on_epoch_begin":
+                position += 1
+            if e.hook not in counts:
+                continue
+            counts[e.hook] += 1
+            record = "batch_history" if e.hook == "on_batch_end" else "epoch_history"
+            probe = e.history_probe
+            if not isinstance(probe, tuple) or probe[0] != counts[e.hook]:
+                out.append(f"{e.hook}({e.index}): model.{record}.loss has "
+                           f"{probe[0] if isinstance(probe, tuple) else probe} entries, expected {counts[e.hook]}")
+            elif e.hook == "on_batch_end" and values is not None:
+                steps, _ = _train_weights(ctx, position)
+                want = values[steps[e.index]]["loss"] if e.index < len(steps) else None
+                if want is not None and not close(probe[1], want, REL_RECOMPUTED, 1e-6):
+                    out.append(f"on_batch_end({e.index}): model.batch_history.loss[-1]={probe[1]!r}, but the "
+                               f"batch's own loss (test_on_batch) is {want!r}")
+    return out[:3]
 
 
 @check("logs.values.nested-isolated")
@@ -747,7 +857,7 @@ def _nested_isolated(ctx: CheckContext) -> Result:
     if ctx.call.method != "fit" or not nested or not ctx.trace.batch_values or not applies(ctx):
         return None
     epochs = {a.epoch for a in nested} if all(a.epoch is not None for a in nested) else None
-    return _running_mean_violations(ctx, epochs or set(ctx.exp.epochs))
+    return _batch_value_violations(ctx, epochs or set(ctx.exp.epochs), ("train",))
 
 
 @check("logs.values.val-from-test-end")
@@ -795,7 +905,7 @@ def _evaluate_return(ctx: CheckContext) -> Result:
     if not ends or ends[0].logs is None:
         return ["no on_test_end logs to compare with"]
     logs, ret = ends[0].logs, ctx.trace.returned
-    order = ["loss", *ctx.scenario.metrics]
+    order = metric_names(ctx.scenario, ctx.profile)
     if ctx.call.return_dict:
         ok = isinstance(ret, dict) and set(ret) == set(logs) and all(close(ret[k], logs[k]) for k in logs)
     elif ctx.scenario.metrics:

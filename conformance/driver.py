@@ -56,6 +56,7 @@ class Event:
     lr: float | str | None = None
     stop_training: bool | None = None
     arg_count: int = 2
+    history_probe: tuple[int, float] | str | None = None  # keras0: (len, last) of model.<batch|epoch>_history.loss
 
 
 @dataclass
@@ -225,14 +226,25 @@ def recorder_classes(keras: ModuleType) -> dict[str, type]:
             super().__init__()
             self.rec, self.spec, self.events = rec, spec, []
 
-        def _record(self, hook: str, index: int | None, logs: Any, arg_count: int) -> None:
+        def _record(self, hook: str, index: int | None, logs: Any, arg_count: int, probe: Any = None) -> None:
             try:
                 snap, types = _snapshot(logs)
                 self.events.append(Event(hook, index, snap, types, self.rec.seq, self.rec.depth,
-                                         arg_count=arg_count))
+                                         arg_count=arg_count, history_probe=probe))
                 self.rec.seq += 1
             except Exception:
                 self.rec.harness_errors.append(traceback.format_exc())
+
+        def _history(self, name: str) -> tuple[int, float] | str | None:
+            """What seed 000's callbacks read: `self.model.batch_history.loss[-1]` (None: no such record)."""
+            record = getattr(self.rec.session.model, name, None)
+            if record is None:
+                return None
+            try:
+                losses = record.loss
+                return len(losses), float(to_numpy(losses[-1]).reshape(-1)[0]) if len(losses) else float("nan")
+            except Exception as e:  # the clause says this works: record the failure for the check
+                return f"{type(e).__name__}: {e}"
 
     class Legacy(_Simple):
         def on_batch_begin(self, batch, logs=None):
@@ -254,13 +266,13 @@ def recorder_classes(keras: ModuleType) -> dict[str, type]:
             self._record("on_epoch_begin", epoch, None, 1)
 
         def on_epoch_end(self, epoch):
-            self._record("on_epoch_end", epoch, None, 1)
+            self._record("on_epoch_end", epoch, None, 1, self._history("epoch_history"))
 
         def on_batch_begin(self, batch):
             self._record("on_batch_begin", batch, None, 1)
 
         def on_batch_end(self, batch):
-            self._record("on_batch_end", batch, None, 1)
+            self._record("on_batch_end", batch, None, 1, self._history("batch_history"))
 
     return {"full": Full, "legacy": Legacy, "no_logs": NoLogs}
 
@@ -294,18 +306,36 @@ class Session:
         self.keras, self.scenario = keras, scenario
         self.classes = recorder_classes(keras)
         self.call_index = 0
-        task = scenario.task
-        self.model = keras.Sequential([
-            keras.Input((INPUT_DIM,)),
-            keras.layers.Dense(OUTPUT_DIM[task], activation=ACTIVATIONS[task]),
-        ])
+        self.model = self.build_model()
         rng = np.random.default_rng(scenario.seed)
         shapes = [to_numpy(w).shape for w in self.model.get_weights()]
         self.model.set_weights([rng.uniform(-0.5, 0.5, size=s).astype("float32") for s in shapes])
-        optimizer = getattr(keras.optimizers, scenario.optimizer)(learning_rate=scenario.learning_rate)
-        self.model.compile(optimizer=optimizer, loss=LOSSES[task], metrics=list(scenario.metrics),
-                           steps_per_execution=scenario.steps_per_execution)
-        self.val_arrays = make_data(task, 1, rng)
+        self.compile_model()
+        self.val_arrays = make_data(scenario.task, 1, rng)
+
+    # ------------------------------------------------------------- what an adapter for another API overrides
+    def build_model(self) -> Any:
+        """The scenario's one-Dense-layer model (before its weights are set)."""
+        keras, task = self.keras, self.scenario.task
+        return keras.Sequential([
+            keras.Input((INPUT_DIM,)),
+            keras.layers.Dense(OUTPUT_DIM[task], activation=ACTIVATIONS[task]),
+        ])
+
+    def compile_model(self) -> None:
+        """compile() with the scenario's optimizer, loss, metrics and steps_per_execution."""
+        scenario = self.scenario
+        optimizer = getattr(self.keras.optimizers, scenario.optimizer)(learning_rate=scenario.learning_rate)
+        extra = {"steps_per_execution": scenario.steps_per_execution} if scenario.steps_per_execution != 1 else {}
+        self.model.compile(optimizer=optimizer, loss=LOSSES[scenario.task], metrics=list(scenario.metrics), **extra)
+
+    def dataset_base(self) -> type:
+        """The base class of the PyDataset input (`utils.PyDataset`, else Keras 2's `utils.Sequence`)."""
+        return getattr(self.keras.utils, "PyDataset", None) or self.keras.utils.Sequence
+
+    def invoke(self, method: str, callbacks: list, kwargs: dict[str, Any]) -> Any:
+        """Call `model.<method>(callbacks=callbacks, **kwargs)` (Keras 3 argument names)."""
+        return getattr(self.model, method)(callbacks=callbacks, **kwargs)
 
     # ------------------------------------------------------------------------------------------ inputs
     def _generator(self, x, y, sw, bs: int, finite: bool, x_only: bool):
@@ -323,7 +353,7 @@ class Session:
         return gen()
 
     def _pydataset(self, x, y, sw, bs: int, x_only: bool):
-        base = getattr(self.keras.utils, "PyDataset", None) or self.keras.utils.Sequence
+        base = self.dataset_base()
         slices = _slices(len(x), bs)
 
         class Data(base):
@@ -402,7 +432,7 @@ class Session:
         if call.stop_preset:
             self.model.stop_training = True
         try:
-            ret = getattr(self.model, call.method)(callbacks=callbacks, **kwargs)
+            ret = self.invoke(call.method, callbacks, kwargs)
         except Exception as e:
             trace.error = {"type": type(e).__name__, "message": str(e).splitlines()[0] if str(e) else "",
                            "traceback": traceback.format_exc(limit=8)[-3000:],

@@ -28,6 +28,12 @@ NO_LOGS_HOOKS = {"on_train_begin", "on_train_end", "on_epoch_begin", "on_epoch_e
                  "on_train_batch_end"}
 NESTED_DEFAULT_BATCH = 32
 LR_KEY = {"keras3": "learning_rate", "keras2": "lr", "keras1": "lr", "keras0": "lr"}
+# How each profile logs a compiled metric name (seed 003: `acc`; seeds 002 and 004, Keras 3: `accuracy`).
+METRIC_NAMES = {"keras2": {"accuracy": "acc"}}
+# Profiles whose training batch logs describe the batch (seeds 002/003: `size` on batch begin; Keras 2 also
+# `batch`), and whose batch-end values are the batch's own, averaged into the epoch by BaseLogger.
+BATCH_DESCRIPTION = frozenset({"batch", "size"})
+DESCRIBED_BATCHES = ("keras2", "keras1", "keras0")
 
 
 @dataclass(frozen=True)
@@ -67,9 +73,20 @@ class CallExpectation:
     nested_done: list[int] = field(default_factory=list)  # recorders that made a nested call
 
 
-def metric_keys(scenario: Scenario) -> frozenset[str]:
+def metric_names(scenario: Scenario, profile: str = "keras3") -> list[str]:
+    """The logged names of loss and the compiled metrics, in compile order, as `profile` spells them."""
+    names = METRIC_NAMES.get(profile, {})
+    return ["loss", *(names.get(m, m) for m in scenario.metrics)]
+
+
+def metric_keys(scenario: Scenario, profile: str = "keras3") -> frozenset[str]:
     """The logs keys of a training or test batch: loss plus each compiled metric."""
-    return frozenset(("loss", *scenario.metrics))
+    return frozenset(metric_names(scenario, profile))
+
+
+def batch_description(profile: str) -> frozenset[str]:
+    """The keys a training batch hook's logs carry besides the metrics (`batch`, `size` before Keras 3)."""
+    return BATCH_DESCRIPTION if profile in DESCRIBED_BATCHES else frozenset()
 
 
 def groups(steps: int, per_execution: int) -> list[tuple[int, int]]:
@@ -105,7 +122,7 @@ class _Walk:
         self.exp = CallExpectation(call=call, events=[[] for _ in call.recorders])
         self.fired: set[tuple[int, int]] = set()
         self.flags = {"stop_training": False, "stop_evaluating": False, "stop_predicting": False}
-        self.keys = metric_keys(scenario)
+        self.keys = metric_keys(scenario, profile)
         self.epoch: int | None = None
         self.raised = False
 
@@ -194,9 +211,10 @@ class _Walk:
             self.epoch = epoch
             exp.epochs.append(epoch)
             self.hook("on_epoch_begin", epoch, empty, "train")
+            described = batch_description(self.profile)
             for g in groups(steps, self.scenario.steps_per_execution):
-                self.hook("on_train_batch_begin", g[0], empty, "train", g)
-                self.hook("on_train_batch_end", g[1], self.keys, "train", g)
+                self.hook("on_train_batch_begin", g[0], described, "train", g)
+                self.hook("on_train_batch_end", g[1], self.keys | described, "train", g)
                 if self.flags["stop_training"] or self.raised:
                     break
             epoch_keys = self.keys

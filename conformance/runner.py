@@ -26,7 +26,8 @@ from conformance.checks import CheckContext, run_checks
 from conformance.model import expect_call
 from conformance.scenario import Scenario, to_snippet
 from conformance.spec import Clause, load_clauses
-from conformance.strategies import FAMILIES, any_call, scenarios, setups
+from conformance.strategies import any_call, expressible, scenarios, setups
+from conformance.strategies import families as profile_families
 
 
 @dataclass
@@ -139,7 +140,7 @@ class Run:
         from conformance.examples import examples
 
         t0 = time.monotonic()
-        chosen = examples(self.profile)
+        chosen = [s for s in examples(self.profile) if expressible(s, self.profile)]
         for s in chosen:
             self.check_scenario(s, "examples")
         self._done("examples", len(chosen), t0)
@@ -207,7 +208,7 @@ class Run:
         t0 = time.monotonic()
         budget = hypothesis_profiles.SHRINK_SECONDS[self.hyp_name]
         for tally in self.tallies.values():
-            if not tally.failed or tally.family not in FAMILIES:
+            if not tally.failed or tally.family not in profile_families(self.profile):
                 continue
             deadline = time.monotonic() + budget
             cid, family = tally.clause.id, tally.family
@@ -237,13 +238,13 @@ class Run:
         self._say(f"  {name:<13} {count:>5} scenarios {secs:7.1f} s   failing so far: {len(failing)}"
                   + (f"  errors: {len(self.errors)}" if self.errors else ""))
 
-    def run(self, families: tuple[str, ...] = FAMILIES, with_sequences: bool = True) -> Run:
-        """All phases; returns self for chaining."""
+    def run(self, families: tuple[str, ...] | None = None, with_sequences: bool = True) -> Run:
+        """All phases (`families`: the scenario families, default every one the profile has); returns self."""
         t0 = time.monotonic()
         self._say(f"conformance: {self.adapter.id} {self.adapter.version()} against profile {self.profile} "
                   f"(hypothesis profile {self.hyp_name}, {len(self.ids)} clauses)")
         self.run_examples()
-        for family in families:
+        for family in families if families is not None else profile_families(self.profile):
             self.explore(family)
         if with_sequences:
             self.sequences()
@@ -253,16 +254,12 @@ class Run:
         return self
 
     def snippet(self, scenario: Scenario) -> str:
-        preamble = ""
-        module = self.adapter.module().__name__
-        if self.adapter.name == "keras3":
-            preamble = f"import os\nos.environ['KERAS_BACKEND'] = {self.adapter.backend!r}\n"
-        return to_snippet(scenario, module, preamble)
+        return to_snippet(scenario, **self.adapter.snippet_setup(self.profile))
 
 
 def run_suite(adapter: Adapter, profile: str = "keras3", hypothesis_profile: str = "ci", *,
               shrink: bool = True, progress: Any = sys.stderr, examples_scale: float = 1.0,
-              families: tuple[str, ...] = FAMILIES, with_sequences: bool = True,
+              families: tuple[str, ...] | None = None, with_sequences: bool = True,
               on_run: Callable[[Run], None] | None = None) -> Run:
     """Run the whole suite and return the finished `Run` (see conformance.report for its JSON form)."""
     run = Run(adapter, profile, hypothesis_profile, shrink, progress, examples_scale)

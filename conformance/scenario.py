@@ -222,7 +222,7 @@ def _snippet_hooks() -> str:
     return "\n".join(lines)
 
 
-def to_snippet(scenario: Scenario, module: str = "refimpl", preamble: str = "") -> str:
+def to_snippet(scenario: Scenario, module: str = "refimpl", preamble: str = "", after_model: str = "") -> str:
     """A standalone Python script that replays `scenario` on `module` and prints what every recorder sees.
 
     The data, initial weights and inputs are made exactly as the suite's driver makes them, so the script
@@ -232,6 +232,7 @@ def to_snippet(scenario: Scenario, module: str = "refimpl", preamble: str = "") 
         scenario: The scenario to replay.
         module: What `keras` is imported from. Defaults to `"refimpl"`.
         preamble: Lines placed before the import (e.g. setting KERAS_BACKEND). Defaults to `""`.
+        after_model: A line placed right after the model is built (e.g. switching its profile). Defaults to `""`.
 
     Returns:
         The script's source.
@@ -243,6 +244,8 @@ def to_snippet(scenario: Scenario, module: str = "refimpl", preamble: str = "") 
     out.append(_snippet_hooks())
     out.append(f"model = keras.Sequential([keras.Input(({INPUT_DIM},)), "
                f"keras.layers.Dense({OUTPUT_DIM[task]}, activation={ACTIVATIONS[task]!r})])")
+    if after_model:
+        out.append(after_model)
     out.append(f"rng = np.random.default_rng({scenario.seed})")
     out.append("model.set_weights([rng.uniform(-0.5, 0.5, size=np.shape(w)).astype('float32') "
                "for w in model.get_weights()])")

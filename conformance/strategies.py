@@ -23,10 +23,19 @@ METRICS = {"regression": ("mae", "mse"), "binary": ("accuracy", "mae"), "categor
 OPTIMIZERS = ("SGD", "Adam", "RMSprop", "Adagrad")
 FIT_HOOKS = ("on_train_batch_end", "on_epoch_end", "on_train_batch_begin", "on_epoch_begin", "on_train_begin",
              "on_test_batch_end", "on_test_begin", "on_test_end", "on_train_end")
+# Keras 1 (seed 002) and Keras 0 (seed 000) fit arrays only: no generators, steps_per_epoch, validation_freq,
+# validation_batch_size or steps_per_execution; Keras 0 has no metrics argument (accuracy only, through
+# show_accuracy) and no initial_epoch. Their scenarios stay within what those signatures express.
+LEGACY_PROFILES = ("keras1", "keras0")
 BAD_FIT_ARGUMENTS = (
     ("batch_size", 0), ("batch_size", -1), ("epochs", -1), ("validation_split", 1.5),
     ("validation_split", -0.1), ("validation_freq", 0), ("steps_per_epoch", 0), ("initial_epoch", -1),
 )
+
+
+def _batch_sizes(profile: str) -> st.SearchStrategy[int | None]:
+    """batch_size as passed; Keras 0 defaulted to 128, not 32, so its scenarios always pass one."""
+    return st.integers(1, 16) if profile == "keras0" else st.one_of(st.integers(1, 16), st.none())
 
 
 def setups(profile: str = "keras3") -> st.SearchStrategy[Scenario]:
@@ -35,13 +44,15 @@ def setups(profile: str = "keras3") -> st.SearchStrategy[Scenario]:
     @st.composite
     def draw_setup(draw):
         task = draw(st.sampled_from(TASKS), label="task")
-        metrics = draw(st.lists(st.sampled_from(METRICS[task]), unique=True, max_size=2), label="metrics")
+        choices = METRICS[task] if profile != "keras0" else tuple(m for m in METRICS[task] if m == "accuracy")
+        metrics = draw(st.lists(st.sampled_from(choices), unique=True, max_size=2), label="metrics") if choices else []
+        legacy = profile in LEGACY_PROFILES
         return Scenario(
             task=task,
             metrics=tuple(metrics),
             optimizer=draw(st.sampled_from(OPTIMIZERS), label="optimizer"),
             learning_rate=draw(st.sampled_from((0.0, 0.01)), label="learning_rate"),
-            steps_per_execution=draw(st.sampled_from((1, 1, 2, 3)), label="steps_per_execution"),
+            steps_per_execution=1 if legacy else draw(st.sampled_from((1, 1, 2, 3)), label="steps_per_execution"),
             seed=draw(st.integers(0, 3), label="seed"),
             calls=(),
         )
@@ -86,6 +97,9 @@ def _fit_action(draw, call: Call, steps: int) -> Action:
 def fit_calls(draw, profile: str = "keras3", actions: bool = True,
               inputs: tuple[str, ...] = ("arrays", "generator", "pydataset")) -> Call:
     """A fit() call: inputs, epochs, steps, validation, weights, recorders and their actions."""
+    legacy = profile in LEGACY_PROFILES
+    if legacy:
+        inputs = ("arrays",)
     kind = draw(st.sampled_from(inputs), label="input")
     validation = draw(st.sampled_from((None, "data", "split")), label="validation")
     if validation == "split" and kind != "arrays":
@@ -94,9 +108,9 @@ def fit_calls(draw, profile: str = "keras3", actions: bool = True,
     split = draw(st.sampled_from((0.25, 0.5)), label="validation_split") if validation == "split" else 0.25
     if validation == "split":
         n = max(4, n - n % 4)  # exact splits: n * (1 - split) is an integer
-    batch_size = draw(st.one_of(st.integers(1, 16), st.none()), label="batch_size")
+    batch_size = draw(_batch_sizes(profile), label="batch_size")
     min_epochs = 1 if profile != "keras3" else 0
-    initial_epoch = draw(st.sampled_from((0, 0, 1, 2)), label="initial_epoch")
+    initial_epoch = 0 if profile == "keras0" else draw(st.sampled_from((0, 0, 1, 2)), label="initial_epoch")
     epochs = draw(st.integers(min_epochs, 3), label="epochs") + (initial_epoch if min_epochs else 0)
     finite = True
     steps = None
@@ -106,7 +120,7 @@ def fit_calls(draw, profile: str = "keras3", actions: bool = True,
     n_train = int(n * (1 - split)) if validation == "split" else n
     if kind == "generator" and not finite:
         steps = draw(st.integers(1, 4), label="steps_per_epoch")
-    elif draw(st.booleans(), label="use_steps_per_epoch") and kind != "generator":
+    elif not legacy and draw(st.booleans(), label="use_steps_per_epoch") and kind != "generator":
         # Implementations disagree on what the next epoch reads after a partial pass, so keep one epoch.
         steps = draw(st.integers(1, data_batches(n_train, bs)), label="steps_per_epoch")
         epochs = min(epochs, initial_epoch + 1)
@@ -116,7 +130,7 @@ def fit_calls(draw, profile: str = "keras3", actions: bool = True,
         batch_size = bs
     freq: int | tuple[int, ...] = 1
     vbs = None
-    if validation:
+    if validation and not legacy:
         freq = draw(st.one_of(st.just(1), st.integers(2, 3),
                               st.lists(st.integers(1, 4), min_size=1, max_size=3, unique=True)
                               .map(lambda v: tuple(sorted(v)))), label="validation_freq")
@@ -141,17 +155,19 @@ def fit_calls(draw, profile: str = "keras3", actions: bool = True,
 @st.composite
 def eval_calls(draw, method: str = "evaluate", profile: str = "keras3", actions: bool = True) -> Call:
     """An evaluate() or predict() call."""
-    kind = draw(st.sampled_from(("arrays", "generator", "pydataset")), label="input")
+    legacy = profile in LEGACY_PROFILES
+    kind = draw(st.sampled_from(("arrays",) if legacy else ("arrays", "generator", "pydataset")), label="input")
     n = draw(st.integers(1, 40), label="n")
-    batch_size = draw(st.one_of(st.integers(1, 16), st.none()), label="batch_size")
+    batch_size = draw(_batch_sizes(profile), label="batch_size")
     if kind != "arrays":
         batch_size = batch_size or 32
     steps = None
-    if draw(st.booleans(), label="use_steps"):
+    if not legacy and draw(st.booleans(), label="use_steps"):
         steps = draw(st.integers(1, data_batches(n, batch_size or 32)), label="steps")
     call = Call(method=method, n=n, batch_size=batch_size, input=kind, steps=steps,
                 sample_weight=method == "evaluate" and draw(st.booleans(), label="sample_weight"),
-                return_dict=method == "evaluate" and draw(st.booleans(), label="return_dict"), epochs=1)
+                return_dict=method == "evaluate" and not legacy and draw(st.booleans(), label="return_dict"),
+                epochs=1)
     acts = []
     if actions and draw(st.booleans(), label="with_action"):
         prefix = "on_test" if method == "evaluate" else "on_predict"
@@ -210,10 +226,26 @@ def scenarios(family: str = "fit", profile: str = "keras3") -> st.SearchStrategy
 FAMILIES = ("fit", "evaluate", "predict", "class_weight", "bad_input")
 
 
+def families(profile: str = "keras3") -> tuple[str, ...]:
+    """The scenario families worth running for `profile` (no bad-input clause binds keras1 or keras0)."""
+    return tuple(f for f in FAMILIES if not (f == "bad_input" and profile in LEGACY_PROFILES))
+
+
+def expressible(scenario: Scenario, profile: str = "keras3") -> bool:
+    """Whether `scenario` stays within the fit/evaluate/predict signatures of `profile`'s system."""
+    if profile not in LEGACY_PROFILES:
+        return True
+    if scenario.steps_per_execution != 1 or (profile == "keras0" and set(scenario.metrics) - {"accuracy"}):
+        return False
+    return all(c.input == "arrays" and c.steps is None and c.validation_freq == 1 and not c.validation_batch_size
+               and not c.return_dict and not (profile == "keras0" and c.initial_epoch) for c in scenario.calls)
+
+
 def any_call(profile: str = "keras3") -> st.SearchStrategy[Call]:
     """A fit, evaluate or predict call without raising actions, for sequences on one model."""
     return st.one_of(fit_calls(profile), eval_calls("evaluate", profile), eval_calls("predict", profile)).filter(
         lambda c: not any(a.do == "raise" for r in c.recorders for a in r.actions))
 
 
-__all__ = ["FAMILIES", "any_call", "batch_size_of", "eval_calls", "fit_calls", "scenarios", "setups"]
+__all__ = ["FAMILIES", "LEGACY_PROFILES", "any_call", "batch_size_of", "eval_calls", "expressible", "families",
+           "fit_calls", "scenarios", "setups"]

@@ -88,6 +88,10 @@ class Adapter:
         """A session for `scenario`'s setup: its `call(call)` runs one call and returns a CallTrace."""
         return Session(self.module(), scenario)
 
+    def snippet_setup(self, profile: str = "keras3") -> dict[str, str]:
+        """How a replay snippet reaches the implementation: `to_snippet`'s `module`, `preamble`, `after_model`."""
+        return {"module": self.module().__name__}
+
     def describe(self) -> dict[str, Any]:
         return {"impl": self.id, "adapter": self.name, "backend": self.backend, "version": self.version(),
                 "profiles": list(self.profiles)}

@@ -36,5 +36,8 @@ class Keras3Adapter(Adapter):
         self._module = module
         return module
 
+    def snippet_setup(self, profile: str = "keras3") -> dict[str, str]:
+        return {"module": "keras", "preamble": f"import os\nos.environ['KERAS_BACKEND'] = {self.backend!r}\n"}
+
     def version(self) -> str:
         return f"{self.module().__version__} ({self.backend})"

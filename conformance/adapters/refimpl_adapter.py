@@ -1,4 +1,4 @@
-"""The project's own numpy reference implementation."""
+"""The project's own numpy reference implementation, in every profile through its dialect packages."""
 
 from __future__ import annotations
 
@@ -8,7 +8,60 @@ from typing import Any
 
 from conformance.adapters import Adapter, AdapterUnavailable
 from conformance.driver import Session
-from conformance.scenario import Scenario
+from conformance.scenario import ACTIVATIONS, INPUT_DIM, LOSSES, OUTPUT_DIM, Scenario
+
+
+class DialectSession(Session):
+    """A session on `refimpl.dialects.keras2` (Keras 2's API is a superset of what the driver uses)."""
+
+    def dataset_base(self) -> type:
+        utils = self.keras.utils
+        found = getattr(utils, "PyDataset", None) or getattr(utils, "Sequence", None)
+        if found is None:  # Keras 2 had utils.Sequence; until the dialect exports it, use refimpl's own
+            found = importlib.import_module("refimpl.utils").PyDataset
+        return found
+
+
+class LegacySession(DialectSession):
+    """A session on `refimpl.dialects.keras1` / `keras0`: their own model class, compile() and fit().
+
+    Keras 1 and 0 spell fit's epochs `nb_epoch` (Keras 0 also `X`), and Keras 0 has no `metrics`: accuracy is
+    `fit(show_accuracy=True)`. The strategies only draw calls these signatures can express
+    (`conformance.strategies.expressible`).
+    """
+
+    def __init__(self, keras: ModuleType, scenario: Scenario, profile: str):
+        self.profile = profile
+        super().__init__(keras, scenario)
+
+    def build_model(self) -> Any:
+        d, task = self.keras, self.scenario.task
+        model = d.models.Sequential()
+        if self.profile == "keras0":
+            model.add(d.layers.Dense(INPUT_DIM, OUTPUT_DIM[task]))
+            model.add(d.layers.Activation(ACTIVATIONS[task]))
+        else:
+            model.add(d.layers.Dense(OUTPUT_DIM[task], input_dim=INPUT_DIM, activation=ACTIVATIONS[task]))
+        return model
+
+    def compile_model(self) -> None:
+        s = self.scenario
+        optimizer = getattr(self.keras.optimizers, s.optimizer)(lr=s.learning_rate)
+        if self.profile == "keras0":
+            self.model.compile(optimizer=optimizer, loss=LOSSES[s.task])
+        else:
+            self.model.compile(optimizer=optimizer, loss=LOSSES[s.task], metrics=list(s.metrics))
+
+    def invoke(self, method: str, callbacks: list, kwargs: dict[str, Any]) -> Any:
+        kwargs = dict(kwargs)
+        if "epochs" in kwargs:
+            kwargs["nb_epoch"] = kwargs.pop("epochs")
+        if self.profile == "keras0":
+            if "x" in kwargs:
+                kwargs["X"] = kwargs.pop("x")
+            if method != "predict" and self.scenario.metrics:
+                kwargs["show_accuracy"] = True
+        return super().invoke(method, callbacks, kwargs)
 
 
 class RefimplAdapter(Adapter):
@@ -32,5 +85,12 @@ class RefimplAdapter(Adapter):
         except ImportError as e:
             raise AdapterUnavailable(f"refimpl has no dialect for profile {profile!r} ({e})") from e
 
+    def snippet_setup(self, profile: str = "keras3") -> dict[str, str]:
+        if profile in ("keras1", "keras0"):  # the snippet keeps Keras 3 spellings: switch the model's profile
+            return {"module": "refimpl", "after_model": f"model._profile = keras.profiles.get({profile!r})"}
+        return {"module": self.dialect(profile).__name__}
+
     def start(self, scenario: Scenario, profile: str = "keras3") -> Any:
-        return Session(self.dialect(profile), scenario)
+        if profile in ("keras1", "keras0"):
+            return LegacySession(self.dialect(profile), scenario, profile)
+        return DialectSession(self.dialect(profile), scenario)
