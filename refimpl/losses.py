@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 EPSILON = np.float32(1e-7)
+ONE_MINUS_EPSILON = np.float32(1) - EPSILON
 REDUCTIONS = ("sum_over_batch_size", "sum", "mean", "none", None)
 
 
@@ -175,13 +176,13 @@ class CategoricalCrossentropy(Loss):
         if self.from_logits:
             return self.values(y_true, y_pred), self.gradient(y_true, y_pred, upstream)
         t = self._targets(y_true, y_pred)
-        total = y_pred.sum(axis=-1, keepdims=True)
+        total = np.add.reduce(y_pred, axis=-1, keepdims=True)
         normed = y_pred / total
-        clipped = np.clip(normed, EPSILON, 1 - EPSILON)
-        values = -(t * np.log(clipped)).sum(axis=-1)
+        clipped = np.minimum(np.maximum(normed, EPSILON), ONE_MINUS_EPSILON)
+        values = -np.add.reduce(t * np.log(clipped), axis=-1)
         g_normed = -t / clipped
         g_normed[clipped != normed] = 0  # no gradient where the clip is active
-        grad = (g_normed - (g_normed * normed).sum(axis=-1, keepdims=True)) / total * upstream[..., None]
+        grad = (g_normed - np.add.reduce(g_normed * normed, axis=-1, keepdims=True)) / total * upstream[..., None]
         return values, grad
 
     def gradient(self, y_true, y_pred, upstream):

@@ -64,7 +64,7 @@ class Dense(Layer):
         if x.ndim == 2:
             grads = [x.T @ gz]
             if self.bias is not None:
-                grads.append(gz.sum(axis=0))
+                grads.append(np.add.reduce(gz, axis=0))
         else:
             x2 = x.reshape(-1, x.shape[-1])
             gz2 = gz.reshape(-1, gz.shape[-1])

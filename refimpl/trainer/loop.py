@@ -56,8 +56,7 @@ class Step:
             upstream = sw.reshape(n).astype("float32", copy=False) / np.float32(n)
         values, grad = self.loss.values_and_gradient(y_true, y_pred_checked, upstream)
         # sum(w * v) / n, in float32 as Keras reduces it.
-        loss_value = (values.sum(dtype="float32") if sw is None else
-                      (values * sw.reshape(n)).sum(dtype="float32")) / np.float32(n)
+        loss_value = np.add.reduce(values if sw is None else values * sw.reshape(n), dtype="float32") / np.float32(n)
         grad = grad.astype("float32", copy=False)
         for layer in self.backward_layers[:-1]:
             grad = layer.backward(grad)
