@@ -1,4 +1,5 @@
-"""The run's results as a JSON report (schema: conformance/REPORT_SCHEMA.md) and a static HTML matrix."""
+"""The run's results as a JSON report (schema: conformance/REPORT_SCHEMA.md), a static HTML matrix, and
+`report.json`: every run of the directory in one file, which the docs' matrix page reads."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from conformance.spec import clause_ids, load_clauses
 SCHEMA_VERSION = 1
 TEMPLATES = Path(__file__).parent
 OUTCOMES = ("pass", "xfail", "fail", "xpass", "unchecked")
+COMBINED = "report.json"
 
 
 def outcome(status: str, expected: str | None) -> str:
@@ -61,7 +63,8 @@ def build_report(run: Run, expected: dict[str, str], warnings: list[str]) -> dic
 
 
 def write_report(report: dict[str, Any], directory: Path | str) -> tuple[Path, Path]:
-    """Write `<impl>-<profile>.json` into `directory` and (re)build `index.html` from every JSON there."""
+    """Write `<impl>-<profile>.json` into `directory`; (re)build `index.html` and `report.json` from every run
+    there."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     name = f"{report['impl']['impl']}-{report['profile']}.json"
@@ -73,16 +76,23 @@ def write_report(report: dict[str, Any], directory: Path | str) -> tuple[Path, P
 
 
 def write_matrix(directory: Path | str) -> Path:
-    """Build the static HTML matrix (implementations x clauses) from the JSON reports in `directory`."""
+    """Build the static HTML matrix (implementations x clauses) and `report.json` (`{"schema", "runs"}`) from
+    the per-run JSON reports in `directory`."""
     directory = Path(directory)
     reports = []
     for p in sorted(directory.glob("*.json")):
+        if p.name == COMBINED:
+            continue
         try:
             data = json.loads(p.read_text())
         except (OSError, json.JSONDecodeError):
             continue
-        if data.get("schema") == SCHEMA_VERSION:
+        if data.get("schema") == SCHEMA_VERSION and "runs" not in data:
             reports.append(data)
+    combined = directory / COMBINED
+    tmp = combined.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps({"schema": SCHEMA_VERSION, "runs": reports}, indent=1, default=str))
+    tmp.replace(combined)
     clauses = [{"id": c.id, "kind": c.kind, "statement": c.statement, "profiles": list(c.profiles)}
                for c in load_clauses()]
     payload = json.dumps({"clauses": clauses, "reports": reports}, default=str).replace("</", "<\\/")

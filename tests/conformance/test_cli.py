@@ -89,3 +89,7 @@ def test_cli_against_refimpl_writes_report(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "refimpl" in out and "0 unexpected failures" in out
     assert (tmp_path / "refimpl-keras3.json").exists() and (tmp_path / "index.html").exists()
+    assert main(["-q", "--profile", "keras0", "--no-shrink", "--report", str(tmp_path)]) == 0
+    combined = json.loads((tmp_path / "report.json").read_text())
+    assert [(r["impl"]["impl"], r["profile"]) for r in combined["runs"]] == [("refimpl", "keras0"),
+                                                                             ("refimpl", "keras3")]
