@@ -31,6 +31,8 @@ def _runs(report: dict[str, Any]) -> list[dict[str, Any]]:
     result = []
     for run in runs:
         impl = run.get("impl") or run.get("implementation") or "?"
+        if isinstance(impl, dict):  # REPORT_SCHEMA.md: {"impl", "adapter", "backend", "version", ...}
+            impl = " ".join(str(part) for part in (impl.get("impl"), impl.get("version")) if part)
         profile = run.get("profile") or "?"
         outcomes: dict[str, str] = {}
         for clause in run.get("clauses", []):
