@@ -8,9 +8,14 @@ Imports only numpy and the module under test, so it runs unchanged in a virtuale
 from __future__ import annotations
 
 import argparse
+import csv
 import importlib
 import json
 import math
+import os
+import tempfile
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import numpy as np
 
@@ -92,6 +97,8 @@ def make_input(keras, kind, x, y, bs=8):
 
 def recorder_class(keras):
     class Recorder(keras.callbacks.Callback):
+        interrupted = False
+
         def __init__(self, model, actions, data):
             super().__init__()
             self.events, self.params_seen, self.probes = [], [], []
@@ -120,6 +127,11 @@ def recorder_class(keras):
                 model.stop_training = True
             elif a["do"] == "set_lr":
                 model.optimizer.learning_rate = a["value"]
+            elif a["do"] == "probe_lr":
+                self.probes.append([hook, index, float(np.asarray(model.optimizer.learning_rate))])
+            elif a["do"] == "interrupt" and not self.__class__.interrupted:
+                self.__class__.interrupted = True
+                raise RuntimeError("interrupted by the scenario")
             elif a["do"] == "nested_evaluate":
                 x, y, _ = self.data["val"]
                 self.nested += 1
@@ -141,7 +153,72 @@ def recorder_class(keras):
     return Recorder
 
 
+class _Collector(BaseHTTPRequestHandler):
+    """Records every POST body: the RemoteMonitor scenarios' real HTTP endpoint on 127.0.0.1."""
+
+    payloads: list = []
+
+    def do_POST(self):  # noqa: N802 (http.server's naming)
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        type(self).payloads.append([self.path, json.loads(body)])
+        self.send_response(200)
+        self.end_headers()
+        self.wfile.write(b"ok")
+
+    def log_message(self, *args):
+        pass
+
+
+def make_builtin(keras, spec, tmp, server_url):
+    args = dict(spec.get("args", {}))
+    kind = spec["type"]
+    if kind in ("CSVLogger", "ModelCheckpoint"):
+        args["filename" if kind == "CSVLogger" else "filepath"] = os.path.join(tmp, spec["file"])
+    if kind == "BackupAndRestore":
+        args["backup_dir"] = os.path.join(tmp, "backup")
+    if kind == "RemoteMonitor":
+        args["root"] = server_url
+    if kind == "LearningRateScheduler":
+        factor = args.pop("factor")
+        args["schedule"] = lambda epoch, lr: float(lr) * factor
+    return getattr(keras.callbacks, kind)(**args)
+
+
+STATE_ATTRS = ("stopped_epoch", "wait", "best", "cooldown_counter")
+
+
+def builtin_state(cb, spec, tmp):
+    kind = spec["type"]
+    if kind == "CSVLogger":
+        with open(os.path.join(tmp, spec["file"]), newline="") as f:
+            rows = list(csv.reader(f))
+        return [rows[0]] + [[_number(cell) for cell in row] for row in rows[1:]]
+    if kind == "ModelCheckpoint":
+        return {"files": sorted(n for n in os.listdir(tmp) if n.endswith((".h5", ".keras"))),
+                "best": plain(getattr(cb, "best", None))}
+    return {a: plain(getattr(cb, a)) for a in STATE_ATTRS if hasattr(cb, a)}
+
+
+def _number(cell):
+    try:
+        return float(cell)
+    except ValueError:
+        return cell
+
+
 def run(keras, sc):
+    with tempfile.TemporaryDirectory() as tmp:
+        server = HTTPServer(("127.0.0.1", 0), _Collector)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        _Collector.payloads = []
+        try:
+            return _run(keras, sc, tmp, f"http://127.0.0.1:{server.server_port}")
+        finally:
+            server.shutdown()
+            server.server_close()
+
+
+def _run(keras, sc, tmp, server_url):
     model = build(keras, sc)
     comp = dict(sc["compile"])
     opt = dict(comp.pop("optimizer"))
@@ -167,16 +244,26 @@ def run(keras, sc):
             args = (x,) if method == "predict" else (x, y)
         else:
             args = (make_input(keras, kind, x, y),)
-        result = getattr(model, method)(*args, callbacks=[rec], **kwargs)
-        entry = {"method": method, "events": rec.events, "params": rec.params_seen, "probes": rec.probes}
-        if method == "fit":
+        builtins = [(spec, make_builtin(keras, spec, tmp, server_url)) for spec in call.get("builtins", [])]
+        try:
+            result = getattr(model, method)(*args, callbacks=[cb for _, cb in builtins] + [rec], **kwargs)
+        except RuntimeError as e:  # a scenario's own interruption (BackupAndRestore), recorded, not raised
+            if "interrupted by the scenario" not in str(e):
+                raise
+            result = None
+        entry = {"method": method, "events": rec.events, "params": rec.params_seen, "probes": rec.probes,
+                 "builtins": {spec["name"]: builtin_state(cb, spec, tmp) for spec, cb in builtins}}
+        if result is None:
+            entry["interrupted"] = True
+        elif method == "fit":
             entry["history"] = plain(result.history)
             entry["epoch"] = list(result.epoch)
             entry["lr_after"] = float(np.asarray(model.optimizer.learning_rate))
         else:
             entry["return"] = plain(result)
         out.append(entry)
-    return {"calls": out, "final_weights": plain([np.asarray(w) for w in model.get_weights()])}
+    return {"calls": out, "final_weights": plain([np.asarray(w) for w in model.get_weights()]),
+            "http_payloads": list(_Collector.payloads)}
 
 
 def main(argv=None):

@@ -13,7 +13,7 @@ SGD = {"name": "SGD", "learning_rate": 0.05}
 
 
 def _s(sid, *, calls, loss="mse", metrics=("mae",), optimizer=SGD, data=REG, out=1, out_act=None, spe=1,
-       hidden_act="tanh", weighted_metrics=()):
+       hidden_act="tanh", weighted_metrics=(), refimpl_differs=None):
     return {
         "id": sid,
         "model": {"input_dim": 3, "hidden": 4, "hidden_activation": hidden_act, "out": out, "out_activation": out_act},
@@ -21,6 +21,7 @@ def _s(sid, *, calls, loss="mse", metrics=("mae",), optimizer=SGD, data=REG, out
         "compile": {"optimizer": optimizer, "loss": loss, "metrics": list(metrics), "steps_per_execution": spe,
                     "weighted_metrics": list(weighted_metrics)},
         "calls": calls,
+        "refimpl_differs": refimpl_differs or {},
     }
 
 
@@ -33,6 +34,21 @@ def fit(**kwargs):
     call["kwargs"].update(kwargs)
     call["actions"] = actions
     return call
+
+
+def with_builtins(call, *builtins):
+    call["builtins"] = list(builtins)
+    return call
+
+
+def builtin(name, kind, file=None, **args):
+    spec = {"name": name, "type": kind, "args": args}
+    if file:
+        spec["file"] = file
+    return spec
+
+
+PROBE_LR = {"do": "probe_lr", "hook": "on_epoch_end"}
 
 
 def evaluate(**kwargs):
@@ -99,6 +115,44 @@ SCENARIOS = [
                                                               evaluate(sample_weight=True), predict()]),
     _s("nested_evaluate_in_epoch_end", calls=[fit(validation=VAL, actions=[{"do": "nested_evaluate",
                                                                             "hook": "on_epoch_end"}])]),
+    # ---- built-in callbacks: stopping epochs, learning-rate trajectories, CSV text, checkpoint names, HTTP payloads
+    _s("early_stopping_patience", calls=[with_builtins(
+        fit(validation=VAL, epochs=6), builtin("es", "EarlyStopping", monitor="val_loss", patience=1, min_delta=10.0))]),
+    _s("early_stopping_restore_best", calls=[with_builtins(
+        fit(epochs=6), builtin("es", "EarlyStopping", monitor="loss", patience=2, min_delta=0.3,
+                               restore_best_weights=True))]),
+    _s("early_stopping_baseline_start_from_epoch", calls=[with_builtins(
+        fit(validation=VAL, epochs=6), builtin("es", "EarlyStopping", monitor="val_loss", patience=1, baseline=0.01,
+                                               start_from_epoch=2))]),
+    _s("early_stopping_accuracy_auto_mode", loss="binary_crossentropy", metrics=["accuracy"], out_act="sigmoid",
+       data=BIN, calls=[with_builtins(fit(validation=VAL, epochs=5),
+                                      builtin("es", "EarlyStopping", monitor="val_accuracy", patience=1))]),
+    _s("reduce_lr_on_plateau", calls=[with_builtins(
+        fit(epochs=7, actions=[PROBE_LR]), builtin("rlr", "ReduceLROnPlateau", monitor="loss", factor=0.5, patience=1,
+                                                   min_delta=10.0, cooldown=1, min_lr=0.008))]),
+    _s("learning_rate_scheduler", calls=[with_builtins(
+        fit(epochs=4, actions=[PROBE_LR]), builtin("lrs", "LearningRateScheduler", factor=0.5))]),
+    _s("csv_logger_with_validation_freq", calls=[with_builtins(
+        fit(validation=VAL, epochs=4, validation_freq=2), builtin("csv", "CSVLogger", file="log.csv"))]),
+    _s("model_checkpoint_every_epoch", calls=[with_builtins(
+        fit(validation=VAL, epochs=3), builtin("ck", "ModelCheckpoint", file="w.{epoch:02d}.weights.h5",
+                                               save_weights_only=True))]),
+    _s("model_checkpoint_best_only", calls=[with_builtins(
+        fit(validation=VAL, epochs=5), builtin("ck", "ModelCheckpoint", file="best.{epoch:02d}.keras",
+                                               monitor="val_loss", save_best_only=True))]),
+    _s("terminate_on_nan", optimizer={"name": "SGD", "learning_rate": 1e12}, calls=[with_builtins(
+        fit(validation=VAL, epochs=3), builtin("nan", "TerminateOnNaN"))]),
+    _s("remote_monitor_json", calls=[with_builtins(
+        fit(validation=VAL, epochs=2), builtin("rm", "RemoteMonitor", send_as_json=True))]),
+    _s("backup_and_restore_resume", refimpl_differs={
+        "call 1 history": "refimpl's backup holds the History, so the resumed fit returns every epoch, as an "
+                          "uninterrupted run would; Keras 3's resumed History starts at the resumed epoch",
+        "call 1 epoch": "same as history"}, calls=[
+        with_builtins(fit(epochs=4, actions=[{"do": "interrupt", "hook": "on_epoch_begin", "index": 2}]),
+                      builtin("bar", "BackupAndRestore")),
+        with_builtins(fit(epochs=4), builtin("bar", "BackupAndRestore"))]),
+    _s("swap_ema_weights", optimizer={"name": "SGD", "learning_rate": 0.05, "use_ema": True, "ema_momentum": 0.9},
+       calls=[with_builtins(fit(validation=VAL, epochs=3), builtin("ema", "SwapEMAWeights", swap_on_epoch=True))]),
     _s("learning_rate_set_in_epoch_begin", calls=[fit(epochs=3, actions=[{"do": "set_lr", "hook": "on_epoch_begin",
                                                                          "index": 1, "value": 0.01}])]),
 ]

@@ -48,5 +48,6 @@ def test_there_are_at_least_25_scenarios():
 @pytest.mark.parametrize("scenario_id", [sc["id"] for sc in SCENARIOS])
 def test_refimpl_matches_keras3(recordings, scenario_id):
     keras, refimpl = recordings
-    problems = compare_scenario(keras[scenario_id], refimpl[scenario_id])
+    scenario = next(sc for sc in SCENARIOS if sc["id"] == scenario_id)
+    problems = compare_scenario(keras[scenario_id], refimpl[scenario_id], scenario.get("refimpl_differs"))
     assert not problems, f"{scenario_id}: " + "\n".join(problems[:10])
