@@ -117,7 +117,8 @@ SCENARIOS = [
                                                                             "hook": "on_epoch_end"}])]),
     # ---- built-in callbacks: stopping epochs, learning-rate trajectories, CSV text, checkpoint names, HTTP payloads
     _s("early_stopping_patience", calls=[with_builtins(
-        fit(validation=VAL, epochs=6), builtin("es", "EarlyStopping", monitor="val_loss", patience=1, min_delta=10.0))]),
+        fit(validation=VAL, epochs=6),
+        builtin("es", "EarlyStopping", monitor="val_loss", patience=1, min_delta=10.0))]),
     _s("early_stopping_restore_best", calls=[with_builtins(
         fit(epochs=6), builtin("es", "EarlyStopping", monitor="loss", patience=2, min_delta=0.3,
                                restore_best_weights=True))]),
