@@ -33,13 +33,14 @@ def pytest_collection_modifyitems(config, items):
         if path in BAD_INPUT_FILES or (path.startswith(("tests/callbacks/", "tests/seeds/test_dialects"))
                                        and BAD_INPUT_NAME.match(item.name)):
             item.add_marker(pytest.mark.bad_input)
+            item.user_properties.append(("bad_input", True))  # travels with the report, also under xdist
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
     outcomes = {"passed": 0, "failed": 0, "skipped": 0}
     for outcome in outcomes:
         for report in terminalreporter.stats.get(outcome, []):
-            if report.when in ("call", "setup") and "bad_input" in getattr(report, "keywords", {}):
+            if report.when in ("call", "setup") and ("bad_input", True) in getattr(report, "user_properties", []):
                 if outcome != "passed" or report.when == "call":
                     outcomes[outcome] += 1
     total = sum(outcomes.values())
