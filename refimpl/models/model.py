@@ -41,6 +41,7 @@ class Model:
         self.stop_predicting = False
         self.history = None
         self._steps_per_execution = 1
+        self._loss_scale = 1.0
         self._profile = profiles.KERAS3
         if inputs is not None or outputs is not None:
             self._init_functional(inputs, outputs)
@@ -190,6 +191,7 @@ class Model:
             loss: a name (``"mse"``, ``"categorical_crossentropy"``…), a Loss or a function.
             metrics: names (``"accuracy"``, ``"mae"``…), Metric objects or functions. Defaults to None.
             weighted_metrics: metrics that also take ``sample_weight`` into account. Defaults to None.
+            loss_weights: ``[w]``: the loss (and its gradient) is multiplied by ``w``. Defaults to None.
             steps_per_execution: batches run between two batch hooks. Defaults to 1.
             run_eagerly: accepted for Keras code; refimpl always runs eagerly.
             jit_compile: accepted for Keras code; refimpl does not compile.
@@ -211,7 +213,7 @@ class Model:
         self.optimizer = optimizers_module.get(optimizer)
         self._compiled = CompiledMetrics(loss, metrics, weighted_metrics, self._profile)
         self.loss = self._compiled.loss
-        self._loss_scale = float(loss_weights[0]) if loss_weights else 1.0
+        self._loss_scale = float(loss_weights[0]) if loss_weights else 1.0  # read by the training step
         self._steps_per_execution = steps_per_execution
 
     @property

@@ -38,6 +38,8 @@ class Step:
         first = next((i for i, layer in enumerate(self.layers) if layer.trainable_weights), len(self.layers))
         self.backward_layers = self.layers[first:][::-1]
         self._uniform: dict[int, np.ndarray] = {}
+        # compile(loss_weights=[w]) scales the loss, its gradient and the logged value.
+        self.loss_scale = np.float32(model._loss_scale)
 
     def forward(self, x, training: bool):
         for layer in self.layers:
@@ -54,9 +56,13 @@ class Step:
                 upstream = self._uniform[n] = np.full(n, 1.0 / n, dtype="float32")
         else:
             upstream = sw.reshape(n).astype("float32", copy=False) / np.float32(n)
+        if self.loss_scale != 1:
+            upstream = upstream * self.loss_scale
         values, grad = self.loss.values_and_gradient(y_true, y_pred_checked, upstream)
         # sum(w * v) / n, in float32 as Keras reduces it.
         loss_value = np.add.reduce(values if sw is None else values * sw.reshape(n), dtype="float32") / np.float32(n)
+        if self.loss_scale != 1:
+            loss_value = loss_value * self.loss_scale
         grad = grad.astype("float32", copy=False)
         for layer in self.backward_layers[:-1]:
             grad = layer.backward(grad)
@@ -73,7 +79,7 @@ class Step:
         n = values.shape[0]
         if sw is not None:
             values = values * sw.reshape(n)
-        return float(values.sum(dtype="float32") / np.float32(n)), n, y_pred
+        return float(values.sum(dtype="float32") / np.float32(n) * self.loss_scale), n, y_pred
 
 
 def _executions(batches: EpochBatches, steps_per_execution: int):

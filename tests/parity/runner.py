@@ -224,6 +224,7 @@ def _run(keras, sc, tmp, server_url):
     opt = dict(comp.pop("optimizer"))
     model.compile(optimizer=getattr(keras.optimizers, opt.pop("name"))(**opt), loss=comp["loss"],
                   metrics=comp["metrics"], weighted_metrics=comp["weighted_metrics"] or None,
+                  loss_weights=comp.get("loss_weights"),
                   steps_per_execution=comp["steps_per_execution"])
     d = sc["data"]
     data = {"train": make_data(d, d["n"], 1), "val": make_data(d, d["val_n"], 2)}

@@ -13,13 +13,13 @@ SGD = {"name": "SGD", "learning_rate": 0.05}
 
 
 def _s(sid, *, calls, loss="mse", metrics=("mae",), optimizer=SGD, data=REG, out=1, out_act=None, spe=1,
-       hidden_act="tanh", weighted_metrics=(), refimpl_differs=None):
+       hidden_act="tanh", weighted_metrics=(), refimpl_differs=None, loss_weights=None):
     return {
         "id": sid,
         "model": {"input_dim": 3, "hidden": 4, "hidden_activation": hidden_act, "out": out, "out_activation": out_act},
         "data": {"input_dim": 3, "out": out, **data},
         "compile": {"optimizer": optimizer, "loss": loss, "metrics": list(metrics), "steps_per_execution": spe,
-                    "weighted_metrics": list(weighted_metrics)},
+                    "weighted_metrics": list(weighted_metrics), "loss_weights": loss_weights},
         "calls": calls,
         "refimpl_differs": refimpl_differs or {},
     }
@@ -82,6 +82,7 @@ SCENARIOS = [
     _s("fit_sample_weight", calls=[fit(sample_weight=True, validation=VAL)]),
     _s("fit_weighted_metrics", metrics=["mae"], weighted_metrics=["mse"],
        calls=[fit(sample_weight=True, validation=VAL), evaluate(sample_weight=True)]),
+    _s("compile_loss_weights", metrics=["mse"], loss_weights=[2.0], calls=[fit(validation=VAL), evaluate()]),
     _s("fit_class_weight_binary", loss="binary_crossentropy", metrics=["accuracy"], out_act="sigmoid", data=BIN,
        calls=[fit(class_weight={0: 0.5, 1: 2.0})]),
     _s("fit_class_weight_categorical", loss="categorical_crossentropy", metrics=["accuracy"], out=3,
