@@ -661,8 +661,18 @@ def _size(ctx: CheckContext) -> Result:
     sizes = batch_sizes(n_train, batch_size_of(ctx.call))
     out = []
     for r in legacy:
-        for e in by_hook(ctx.trace.events[r], "on_batch_begin"):
-            want = sizes[e.index % len(sizes)] if sizes else 0
+        # Batches are a stream over the data: an epoch cut short by steps_per_epoch goes on in the next one,
+        # so a batch's place in the data is the batches of the epochs before it plus its index in its epoch.
+        base, last_end = 0, -1
+        for e in ctx.trace.events[r]:
+            if e.hook == "on_batch_end":
+                last_end = e.index
+                continue
+            if e.hook != "on_batch_begin":
+                continue
+            if e.index == 0 and last_end >= 0:
+                base, last_end = base + last_end + 1, -1
+            want = sizes[(base + e.index) % len(sizes)] if sizes else 0
             if (e.logs or {}).get("size") != want:
                 out.append(f"on_batch_begin({e.index}): size {(e.logs or {}).get('size')}, expected {want}")
     return out[:3]
