@@ -150,9 +150,9 @@ def fit(model, x, y, batch_size, epochs, verbose, callbacks, validation_split, v
     if is_array:
         model._check_input_width(source.x.shape[1:], "x")
         model._check_targets(source.y, "y")
-        if val_source is not None and isinstance(val_source, ArraySource):
-            model._check_input_width(val_source.x.shape[1:], "validation_data")
-            model._check_targets(val_source.y, "validation_data")
+    if isinstance(val_source, ArraySource):
+        model._check_input_width(val_source.x.shape[1:], "validation_data")
+        model._check_targets(val_source.y, "validation_data")
     cw = args.check_class_weight(class_weight, model._num_classes())
     if cw is not None and is_array:
         # Arrays: turn class weights into per-sample weights once, not per batch.
