@@ -16,7 +16,10 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-import tomllib
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib
 from babel.messages.catalog import Catalog, Message
 from babel.messages.pofile import read_po, write_po
 
