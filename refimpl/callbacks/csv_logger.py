@@ -19,9 +19,16 @@ def _cell(value) -> object:
     """A logs value as the csv module should write it: scalars as they are, sequences as ``[a, b]``."""
     if isinstance(value, np.ndarray) and value.ndim == 0:
         return value[()]
-    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+    if isinstance(value, str):
+        return _text(value)
+    if isinstance(value, bytes) or not isinstance(value, Iterable):
         return value
-    return _readable(value)
+    return _text(_readable(value))
+
+
+def _text(text: str) -> str:
+    # A NUL cannot stand in CSV text (Python 3.10's csv module refuses to write one): write it as \x00.
+    return text.replace("\x00", "\\x00") if "\x00" in text else text
 
 
 def _readable(value) -> str:
@@ -178,7 +185,7 @@ class CSVLogger(Callback):
             self._columns = self._header
         else:
             self._columns = ["epoch", *keys]
-            self._writer.writerow(self._columns)
+            self._writer.writerow([_text(column) for column in self._columns])
         self._known = set(self._columns)
 
     def on_train_end(self, logs: dict | None = None) -> None:
