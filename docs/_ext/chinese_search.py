@@ -12,8 +12,12 @@ from __future__ import annotations
 from typing import Any
 
 from sphinx.application import Sphinx
-from sphinx.search import _MINIFIED_JS_PATH
 from sphinx.search.zh import SearchChinese
+
+try:  # Sphinx 9 ships the stemmers as minified files; Sphinx 8 (Python 3.10) has a working zh search already.
+    from sphinx.search import _MINIFIED_JS_PATH
+except ImportError:
+    _MINIFIED_JS_PATH = None
 
 
 def _english_stemmer_js() -> str:
@@ -24,11 +28,13 @@ def _english_stemmer_js() -> str:
     ))
 
 
-class SearchChineseFixed(SearchChinese):
-    js_stemmer_rawcode = ""  # empty: Sphinx then embeds js_stemmer_code as it is
-    js_stemmer_code = _english_stemmer_js()
+if _MINIFIED_JS_PATH is not None:
+    class SearchChineseFixed(SearchChinese):
+        js_stemmer_rawcode = ""  # empty: Sphinx then embeds js_stemmer_code as it is
+        js_stemmer_code = _english_stemmer_js()
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
-    app.add_search_language(SearchChineseFixed)
+    if _MINIFIED_JS_PATH is not None:
+        app.add_search_language(SearchChineseFixed)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
