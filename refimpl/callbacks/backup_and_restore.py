@@ -25,6 +25,7 @@ from .. import rng as rng_module
 from ..saving import h5_format
 from ..saving.atomic import atomic_write, remove_stale_temps
 from ..saving.errors import InvalidCheckpointError
+from .batch_counter import BatchCounter
 from .callback import Callback
 
 BACKUP_NAME = "latest.weights.h5"
@@ -100,8 +101,7 @@ class BackupAndRestore(Callback):
 
     def _reset_progress(self) -> None:
         self._current_epoch = 0
-        self._last_batch_seen = -1
-        self._batches_seen_since_last_saving = 0
+        self._batch_counter = None if self.save_freq == "epoch" else BatchCounter(self.save_freq)
         self._epoch_rng: dict | None = None
         self._pending: dict | None = None  # an epoch-boundary backup waiting for History to record the epoch
         self._pending_batch: int | None = None  # the batch whose end is due for a mid-epoch backup
@@ -128,9 +128,9 @@ class BackupAndRestore(Callback):
             _set_rng_states(model, state["rng_epoch_start"])
             model._resume = _Resume(self, state)
             self._current_epoch = state["epoch"]
-            if state["batches_done"]:
-                self._last_batch_seen = state["batches_done"] - 1
-            self._batches_seen_since_last_saving = state.get("batches_since_save", 0)
+            if self._batch_counter is not None:
+                self._batch_counter.last_index = state["batches_done"] - 1 if state["batches_done"] else -1
+                self._batch_counter.since_last = state.get("batches_since_save", 0)
         self._epoch_rng = _get_rng_states(model)
 
     def on_epoch_begin(self, epoch, logs=None):
@@ -147,14 +147,15 @@ class BackupAndRestore(Callback):
                     "rng_now": _get_rng_states(self.model), "running": _running_state(self.model)})
 
     def on_train_batch_end(self, batch, logs=None):
-        if self._should_save_on_batch(batch):
+        if self._batch_counter is not None and self._batch_counter.due(batch):
             # Written when the next batch begins; if the epoch ends first, at the epoch boundary instead (a
             # resume must never find every batch of an epoch done and no epoch end).
             self._pending_batch = batch
 
     def on_epoch_end(self, epoch, logs=None):
         self._current_epoch = epoch + 1
-        self._last_batch_seen = -1
+        if self._batch_counter is not None:
+            self._batch_counter.last_index = -1
         # Captured now, before the next epoch shuffles its data: a resumed run reshuffles identically.
         self._epoch_rng = _get_rng_states(self.model)
         if self.save_freq == "epoch" or self._pending_batch is not None:
@@ -178,17 +179,6 @@ class BackupAndRestore(Callback):
             self._flush_pending()
 
     # ---------------------------------------------------------------------------------------- saving
-    def _should_save_on_batch(self, batch: int) -> bool:
-        if self.save_freq == "epoch":
-            return False
-        added = batch + 1 if batch <= self._last_batch_seen else batch - self._last_batch_seen
-        self._batches_seen_since_last_saving += added
-        self._last_batch_seen = batch
-        if self._batches_seen_since_last_saving >= self.save_freq:
-            self._batches_seen_since_last_saving = 0
-            return True
-        return False
-
     def _flush_pending(self) -> None:
         if self._pending is None:
             return
@@ -201,7 +191,7 @@ class BackupAndRestore(Callback):
         state = {
             "version": STATE_VERSION,
             **state,
-            "batches_since_save": self._batches_seen_since_last_saving,
+            "batches_since_save": 0 if self._batch_counter is None else self._batch_counter.since_last,
             "history": {"epoch": list(getattr(history, "epoch", []) or []),
                         "history": dict(getattr(history, "history", {}) or {})},
         }

@@ -7,6 +7,7 @@ import string
 import warnings
 
 from ..saving.atomic import remove_stale_temps
+from .batch_counter import BatchCounter
 from .monitor_callback import MonitorCallback
 
 WEIGHTS_SUFFIX = ".weights.h5"
@@ -142,8 +143,7 @@ class ModelCheckpoint(MonitorCallback):
         self._fields = template_fields(self.filepath)
         self.epochs_since_last_save = 0
         self.last_saved: str | None = None
-        self._batches_seen_since_last_saving = 0
-        self._last_batch_seen: int | None = None
+        self._batch_counter = None if save_freq == "epoch" else BatchCounter(save_freq)
         self._current_epoch = 0
         self._keras2_behaviour = False
 
@@ -212,19 +212,7 @@ class ModelCheckpoint(MonitorCallback):
                 pass
 
     def _should_save_on_batch(self, batch: int) -> bool:
-        if self.save_freq == "epoch":
-            return False
-        # With steps_per_execution the index jumps by several batches; a smaller index starts a new epoch.
-        if self._last_batch_seen is None or batch <= self._last_batch_seen:
-            added = batch + 1
-        else:
-            added = batch - self._last_batch_seen
-        self._batches_seen_since_last_saving += added
-        self._last_batch_seen = batch
-        if self._batches_seen_since_last_saving >= self.save_freq:
-            self._batches_seen_since_last_saving = 0
-            return True
-        return False
+        return self._batch_counter is not None and self._batch_counter.due(batch)
 
     def _get_file_path(self, epoch: int, batch: int | None, logs: dict | None) -> str:
         """Fill the ``filepath`` template for this save."""

@@ -174,17 +174,10 @@ class CSVLogger(_callbacks.CSVLogger):
         'epoch,loss'
     """
 
+    _adds_val_columns = False
+
     def __init__(self, filename, separator: str = ",", append: bool = False):
         super().__init__(filename, separator=separator, append=append)
-
-    def _start_table(self, logs: dict) -> None:
-        self.keys = sorted(logs)
-        if self._header is not None:
-            self._columns = self._header
-        else:
-            self._columns = ["epoch", *self.keys]
-            self._writer.writerow(self._columns)
-        self._known = set(self._columns)
 
 
 # Callbacks whose Keras 1/2 signature is already the Keras 3 one (or a subset of it).

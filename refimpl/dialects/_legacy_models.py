@@ -33,6 +33,13 @@ class DialectModel:
         self._profile = self._dialect_profile
 
 
+def predicted_classes(probabilities, categorical: bool = True):
+    """Keras 0/1's ``predict_classes``: the arg-max of several outputs, else ``output > 0.5``."""
+    if categorical and probabilities.shape[-1] > 1:
+        return probabilities.argmax(axis=-1)
+    return (probabilities > 0.5).astype("int32")
+
+
 def adopt(model, cls: type, profile: profiles.Profile):
     """Turn a model refimpl loaded into an instance of the dialect's class ``cls`` following ``profile``."""
     model.__class__ = cls

@@ -10,7 +10,14 @@ from ... import profiles
 from ...callbacks import Callback
 from ...trainer.compiled import CompiledMetrics
 from .._legacy_layers import KERAS0_RENAMES
-from .._legacy_models import DialectModel, LegacyParams, legacy_fit_params, load_model_into, with_callbacks_first
+from .._legacy_models import (
+    DialectModel,
+    LegacyParams,
+    legacy_fit_params,
+    load_model_into,
+    predicted_classes,
+    with_callbacks_first,
+)
 from .._names import reject_kwargs
 from . import optimizers
 
@@ -190,10 +197,8 @@ class Model(DialectModel, _models.Model):
 
     def predict_classes(self, X, batch_size: int = 128, verbose: int = 1) -> np.ndarray:
         """The predicted class of each sample: the arg-max (``class_mode='categorical'``) or ``output > 0.5``."""
-        probabilities = self.predict(X, batch_size=batch_size, verbose=verbose)
-        if getattr(self, "class_mode", "categorical") == "categorical" and probabilities.shape[-1] > 1:
-            return probabilities.argmax(axis=-1)
-        return (probabilities > 0.5).astype("int32")
+        return predicted_classes(self.predict(X, batch_size=batch_size, verbose=verbose),
+                                 categorical=getattr(self, "class_mode", "categorical") == "categorical")
 
 
 class Sequential(Model, _models.Sequential):

@@ -6,7 +6,14 @@ import numpy as np
 
 from ... import models as _models
 from ... import profiles
-from .._legacy_models import DialectModel, LegacyParams, legacy_fit_params, load_model_into, with_callbacks_first
+from .._legacy_models import (
+    DialectModel,
+    LegacyParams,
+    legacy_fit_params,
+    load_model_into,
+    predicted_classes,
+    with_callbacks_first,
+)
 from .._names import reject_kwargs
 from . import optimizers
 
@@ -128,10 +135,7 @@ class Model(DialectModel, _models.Model):
 
     def predict_classes(self, x, batch_size: int = 32, verbose: int = 1) -> np.ndarray:
         """The predicted class of each sample: the arg-max, or ``output > 0.5`` for one output (Keras 1)."""
-        probabilities = self.predict(x, batch_size=batch_size, verbose=verbose)
-        if probabilities.shape[-1] > 1:
-            return probabilities.argmax(axis=-1)
-        return (probabilities > 0.5).astype("int32")
+        return predicted_classes(self.predict(x, batch_size=batch_size, verbose=verbose))
 
 
 class Sequential(Model, _models.Sequential):
