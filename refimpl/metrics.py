@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from . import losses as losses_module
 from .losses import EPSILON, align_targets
 
 
@@ -133,10 +134,9 @@ def sparse_categorical_accuracy(y_true, y_pred):
 
 
 def _loss_function(name: str):
-    def fn(y_true, y_pred):
-        from . import losses
+    loss = losses_module.get(name)  # one Loss object, not one per batch
 
-        loss = losses.get(name)
+    def fn(y_true, y_pred):
         return loss.values(*loss.prepare(y_true, y_pred))
 
     fn.__name__ = name

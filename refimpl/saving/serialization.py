@@ -270,16 +270,20 @@ def _list(config: dict, key: str, path) -> list:
     return value
 
 
+def _custom_object(name, custom_objects, unresolved):
+    """A user's own loss or metric, by the name it was saved under; None (and noted) when not supplied."""
+    if name in custom_objects:
+        return custom_objects[name]
+    unresolved.append(repr(name))
+    return None
+
+
 def _resolve_loss(cfg, path, custom_objects, unresolved):
     _expect(isinstance(cfg, (dict, str)), path, "compile_config.loss must be a name or an object.")
     if isinstance(cfg, str):
         cfg = {"class_name": cfg, "config": {}} if cfg in _loss_classes() else {"name": cfg}
     if "custom_name" in cfg:
-        name = cfg["custom_name"]
-        if name in custom_objects:
-            return custom_objects[name]
-        unresolved.append(repr(name))
-        return None
+        return _custom_object(cfg["custom_name"], custom_objects, unresolved)
     if "name" in cfg and "class_name" not in cfg:
         try:
             return losses_module.get(cfg["name"])
@@ -311,11 +315,7 @@ def _resolve_metric(cfg, path, custom_objects, unresolved):
         return cfg
     _expect(isinstance(cfg, dict), path, f"compile_config.metrics entries must be names or objects; got {cfg!r}.")
     if "custom_name" in cfg:
-        name = cfg["custom_name"]
-        if name in custom_objects:
-            return custom_objects[name]
-        unresolved.append(repr(name))
-        return None
+        return _custom_object(cfg["custom_name"], custom_objects, unresolved)
     class_name = cfg.get("class_name")
     if class_name in custom_objects:
         return custom_objects[class_name]

@@ -28,7 +28,6 @@ class Step:
     """The numpy maths of one batch, bound once per loop so the per-batch path does no lookups."""
 
     def __init__(self, model):
-        self.model = model
         self.layers = model._compute_layers()
         self.loss = model._compiled.loss
         self.optimizer = model.optimizer
