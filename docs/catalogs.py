@@ -165,18 +165,36 @@ def status(language: str, locale_dir: Path = LOCALE_DIR) -> dict[str, Status]:
     return result
 
 
+_GENERATED_BY = re.compile(rb'^"Generated-By: [^"\n]*\\n"\n', re.M)
+
+
+def content(po_bytes: bytes) -> bytes:
+    """A catalog's bytes without the header line that names the Babel release which wrote it.
+
+    That line changes with whichever Babel pip installs; comparisons of catalogs must not depend on it.
+    """
+    return _GENERATED_BY.sub(b"", po_bytes)
+
+
 def normalize(path: Path) -> bool:
-    """Rewrite ``path`` as sphinx-intl would write it; return whether the file changed."""
+    """Rewrite ``path`` as sphinx-intl would write it; return whether its content changed.
+
+    The file keeps its own ``Generated-By`` line, so that normalizing with another Babel release is no change.
+    """
     before = path.read_bytes()
     catalog = load(path)
     from io import BytesIO
 
     out = BytesIO()
     write_po(out, catalog, width=LINE_WIDTH)
-    if out.getvalue() != before:
-        path.write_bytes(out.getvalue())
-        return True
-    return False
+    after = out.getvalue()
+    if content(after) == content(before):
+        return False
+    kept = _GENERATED_BY.search(before)
+    if kept:
+        after = _GENERATED_BY.sub(lambda _: kept.group(0), after, count=1)
+    path.write_bytes(after)
+    return True
 
 
 def main(argv: list[str] | None = None) -> int:

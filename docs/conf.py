@@ -93,6 +93,8 @@ napoleon_use_rtype = False
 doctest_global_setup = """
 import os as _os, tempfile as _tempfile
 _os.chdir(_tempfile.mkdtemp(prefix="kcc-doctest-"))
+import atexit as _atexit, shutil as _shutil
+_atexit.register(_shutil.rmtree, _os.getcwd(), True)
 import refimpl as _refimpl
 _refimpl.utils.clear_session()
 """

@@ -63,6 +63,25 @@ def test_catalogs_are_in_canonical_format(language, tmp_path):
         assert not catalogs.normalize(copy), f"{path}: run python docs/catalogs.py normalize"
 
 
+def test_canonical_format_does_not_depend_on_the_babel_release(tmp_path):
+    """Only the Generated-By line differs between Babel releases; normalize keeps the file's own line."""
+    source = catalogs.catalogs("zh_CN")[0]
+    copy = tmp_path / source.name
+    copy.write_bytes(source.read_bytes().replace(b'"Generated-By: Babel ', b'"Generated-By: Babel 1.0 then '))
+    before = copy.read_bytes()
+    assert not catalogs.normalize(copy)
+    assert copy.read_bytes() == before
+
+
+def test_canonical_format_check_sees_a_hand_edit(tmp_path):
+    """normalize is not blind: a message wrapped by hand at another width is rewritten."""
+    source = catalogs.catalogs("zh_CN")[0]
+    copy = tmp_path / source.name
+    text = source.read_text(encoding="utf-8")
+    copy.write_text(text.replace('msgstr ""\n"', 'msgstr "" "', 1), encoding="utf-8")
+    assert catalogs.normalize(copy)
+
+
 # --- the checker itself --------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(
