@@ -36,6 +36,26 @@ class Metric:
     def result(self) -> float:
         return float(np.float32(self.total / self.count)) if self.count else 0.0
 
+    def get_state(self) -> dict:
+        """The running state as plain numbers (JSON data): what ``set_state`` needs to continue from here.
+
+        A subclass that accumulates more than ``total`` and ``count`` overrides both methods.
+        """
+        return {"total": float(self.total), "count": float(self.count)}
+
+    def set_state(self, state: dict) -> None:
+        """Continue from a state returned by ``get_state``.
+
+        Raises:
+            ValueError: when ``state`` lacks a key ``get_state`` returns.
+        """
+        missing = sorted(set(self.get_state()) - set(state))
+        if missing:
+            raise ValueError(f"{type(self).__name__}.set_state: the state lacks {', '.join(missing)}; "
+                             f"got keys {sorted(state)}.")
+        self.total = float(state["total"])
+        self.count = float(state["count"])
+
     def get_config(self) -> dict:
         return {"name": self.name}
 

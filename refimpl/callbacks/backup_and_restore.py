@@ -6,10 +6,9 @@ whose ``json`` attribute records what a resumed run needs to continue identicall
 at, how many batches of it were already trained, the History so far, the running loss and metric totals
 of the interrupted epoch, and the random generators' states (shuffling and Dropout).
 
-Resume protocol with the training loop (``refimpl.trainer.loop.fit``): in ``on_train_begin`` this
-callback sets ``model._resume`` to an object with ``begin(history, initial_epoch, epochs) -> epoch``,
-``enter_epoch(epoch) -> batches to skip``, ``leave_skipped()`` and ``restore_running(epoch, running)``;
-``fit`` calls them and exposes the epoch's running means as ``model._train_running``.
+To resume, this callback uses the loop's public ``FitState`` (``self.fit_state``): in ``on_train_begin``
+it calls ``fit_state.resume(...)`` with what the backup recorded; a mid-epoch backup records
+``fit_state.step``, ``fit_state.metrics.get_state()`` and ``fit_state.get_rng_state()``.
 """
 
 from __future__ import annotations
@@ -21,7 +20,6 @@ import warnings
 import h5py
 import numpy as np
 
-from .. import rng as rng_module
 from ..saving import h5_format
 from ..saving.atomic import atomic_write, remove_stale_temps
 from ..saving.errors import InvalidCheckpointError
@@ -118,20 +116,23 @@ class BackupAndRestore(Callback):
         _ensure_writable_directory(self.backup_dir)
         remove_stale_temps(self.backup_dir, BACKUP_NAME)
         state = self._load_backup()
+        fit_state = self.fit_state
         if state is not None:
-            from ..trainer import loop
-
-            if getattr(loop, "RESUME_PROTOCOL", 0) < 1:
-                raise RuntimeError("BackupAndRestore found a backup to resume from, but this refimpl training loop "
-                                   "cannot resume (fit lacks the resume protocol); see refimpl/callbacks/"
-                                   "backup_and_restore.py.")
-            _set_rng_states(model, state["rng_epoch_start"])
-            model._resume = _Resume(self, state)
+            if fit_state is None:
+                raise RuntimeError("BackupAndRestore found a backup to resume from, but the loop running it gave "
+                                   "it no fit_state, so it cannot resume: drive it with refimpl's fit(), or give "
+                                   "the CallbackList a FitState (refimpl.trainer.FitState).")
+            fit_state.resume(state["epoch"], step=state["batches_done"], history=state["history"],
+                             rng_epoch_start=state["rng_epoch_start"], rng_now=state["rng_now"],
+                             metrics=state["running"])
             self._current_epoch = state["epoch"]
             if self._batch_counter is not None:
                 self._batch_counter.last_index = state["batches_done"] - 1 if state["batches_done"] else -1
                 self._batch_counter.since_last = state.get("batches_since_save", 0)
-        self._epoch_rng = _get_rng_states(model)
+        self._epoch_rng = self._rng_state()
+
+    def _rng_state(self) -> dict | None:
+        return None if self.fit_state is None else self.fit_state.get_rng_state()
 
     def on_epoch_begin(self, epoch, logs=None):
         self._flush_pending()
@@ -143,8 +144,11 @@ class BackupAndRestore(Callback):
         # The batch due for a backup was not the epoch's last one (this one follows it), so it is a mid-epoch
         # backup; nothing has changed since that batch ended.
         done, self._pending_batch = self._pending_batch + 1, None
+        fit_state = self.fit_state
+        if fit_state is None or fit_state.metrics is None:
+            return  # not driven by a loop that shares its state: only epoch backups are possible
         self._save({"epoch": self._current_epoch, "batches_done": done, "rng_epoch_start": self._epoch_rng,
-                    "rng_now": _get_rng_states(self.model), "running": _running_state(self.model)})
+                    "rng_now": fit_state.get_rng_state(), "running": fit_state.metrics.get_state()})
 
     def on_train_batch_end(self, batch, logs=None):
         if self._batch_counter is not None and self._batch_counter.due(batch):
@@ -157,7 +161,7 @@ class BackupAndRestore(Callback):
         if self._batch_counter is not None:
             self._batch_counter.last_index = -1
         # Captured now, before the next epoch shuffles its data: a resumed run reshuffles identically.
-        self._epoch_rng = _get_rng_states(self.model)
+        self._epoch_rng = self._rng_state()
         if self.save_freq == "epoch" or self._pending_batch is not None:
             self._pending_batch = None
             self._pending = {"epoch": epoch + 1}
@@ -229,53 +233,6 @@ class BackupAndRestore(Callback):
         return None
 
 
-class _Resume:
-    """What ``fit`` consults to resume: see the module docstring for the protocol."""
-
-    def __init__(self, callback: BackupAndRestore, state: dict):
-        self.callback = callback
-        self.model = callback.model
-        self.epoch = state["epoch"]
-        self.batches_done = state["batches_done"]
-        self.history = state["history"]
-        self.rng_epoch_start = state["rng_epoch_start"]
-        self.rng_now = state["rng_now"]
-        self.running = state["running"]
-
-    def begin(self, history, initial_epoch: int, epochs: int) -> int:
-        """Put the recorded History back; return the epoch to start at."""
-        if history is not None:
-            history.epoch = list(self.history["epoch"])
-            history.history = {key: list(values) for key, values in self.history["history"].items()}
-        return max(int(initial_epoch), self.epoch)
-
-    def enter_epoch(self, epoch: int) -> int:
-        """At the start of ``epoch``: the number of its batches already trained (0 when none)."""
-        if epoch != self.epoch or not self.batches_done:
-            return 0
-        _set_rng_states(self.model, self.rng_epoch_start)  # reshuffle as the interrupted run did
-        return self.batches_done
-
-    def leave_skipped(self) -> None:
-        """Before the first batch not yet trained: the random state as it was at the backup."""
-        _set_rng_states(self.model, self.rng_now)
-
-    def restore_running(self, epoch: int, running) -> None:
-        """Give the resumed epoch's running means the totals accumulated before the interruption."""
-        if epoch != self.epoch or not self.running:
-            return
-        saved, self.running = self.running, None
-        names = [metric.name for metric, _ in running.metrics]
-        if names != saved["names"]:
-            raise ValueError(f"BackupAndRestore: the backup's metrics {saved['names']} differ from the model's "
-                             f"{names}; compile the model as it was when the backup was made.")
-        running.loss_total = saved["loss_total"]
-        running.loss_count = saved["loss_count"]
-        for (metric, _), values in zip(running.metrics, saved["metrics"]):
-            for key, value in values.items():
-                setattr(metric, key, value)
-
-
 # --------------------------------------------------------------------------------------------- helpers
 def _ensure_writable_directory(directory: str) -> None:
     try:
@@ -344,62 +301,3 @@ def _json_default(value):
     if isinstance(value, np.ndarray):
         return value.tolist()
     raise TypeError(f"BackupAndRestore cannot record a logs value of type {type(value).__name__} in its backup.")
-
-
-def _generators(model) -> dict:
-    """The random generators a training run draws from: refimpl's global one and seeded layers' own ones."""
-    found = {"global": rng_module.generator()}
-    for i, layer in enumerate(model.layers):
-        generator = getattr(layer, "_generator", None)
-        if isinstance(generator, np.random.Generator):
-            found[f"layer:{i}"] = generator
-    return found
-
-
-def _get_rng_states(model) -> dict:
-    return {name: _plain(generator.bit_generator.state) for name, generator in _generators(model).items()}
-
-
-def _plain(value):
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, np.ndarray):
-        return {"__ndarray__": value.tolist(), "dtype": value.dtype.name}
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
-
-
-def _unplain(value):
-    if isinstance(value, dict):
-        if set(value) == {"__ndarray__", "dtype"}:
-            return np.asarray(value["__ndarray__"], dtype=np.dtype(value["dtype"]))
-        return {k: _unplain(v) for k, v in value.items()}
-    return value
-
-
-def _set_rng_states(model, states: dict | None) -> None:
-    if not states:
-        return
-    generators = _generators(model)
-    for name, state in states.items():
-        generator = generators.get(name)
-        if generator is None:
-            continue
-        state = _unplain(state)
-        if not isinstance(state, dict) or state.get("bit_generator") != type(generator.bit_generator).__name__:
-            raise ValueError(f"BackupAndRestore: the backup's random state for {name} does not fit this generator.")
-        generator.bit_generator.state = state
-
-
-def _running_state(model) -> dict | None:
-    running = getattr(model, "_train_running", None)
-    if running is None:
-        return None
-    metrics = []
-    for metric, _ in running.metrics:
-        # A metric's running state is its numeric attributes (total, count…); name, dtype and fn are fixed.
-        metrics.append({key: value for key, value in vars(metric).items()
-                        if isinstance(value, (int, float, np.number)) and not isinstance(value, bool)})
-    return {"loss_total": running.loss_total, "loss_count": running.loss_count,
-            "names": [metric.name for metric, _ in running.metrics], "metrics": metrics}

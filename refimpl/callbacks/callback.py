@@ -10,6 +10,15 @@ class Callback:
     ``set_params`` before ``on_train_begin``; ``self.params`` then holds ``{"verbose", "epochs",
     "steps"}`` and ``self.model`` the model being trained.
 
+    Besides ``model`` and ``params``, the callback list gives every callback two attributes:
+
+    - ``self.profile``: the contract profile (:class:`refimpl.profiles.Profile`) of the loop calling it, which
+      says how that Keras version's loop behaved (``lr`` or ``learning_rate``, per-batch values…); None
+      until a callback list sets it.
+    - ``self.fit_state``: during ``fit``, the loop's :class:`refimpl.trainer.FitState`: the current epoch,
+      the step within it, the running metrics (``get_state``/``set_state``), the random state, and
+      ``resume()`` to continue an interrupted run; None until a ``fit`` sets it.
+
     Every ``*_begin`` hook gets ``logs={}``; batch-end hooks get the running means of the loss and
     metrics over the epoch (or evaluation) so far; ``on_epoch_end`` gets the epoch's results with
     ``val_``-prefixed validation results; ``on_predict_batch_end`` gets ``{"outputs": predictions}``.
@@ -30,6 +39,11 @@ class Callback:
         >>> counter.seen
         6
     """
+
+    #: The contract profile of the loop calling this callback (set by ``CallbackList``).
+    profile = None
+    #: The running ``fit``'s :class:`refimpl.trainer.FitState` (set by ``CallbackList`` in ``fit``).
+    fit_state = None
 
     def __init__(self):
         self.params: dict = {}

@@ -47,6 +47,10 @@ class CallbackList:
         add_history: append a ``History`` unless one is in ``callbacks``. Defaults to `False`.
         add_progbar: append a ``ProgbarLogger`` unless one is in ``callbacks``. Defaults to `False`.
         model: the model passed to every callback's ``set_model``. Defaults to None.
+        profile: the contract profile (:mod:`refimpl.profiles`) the loop follows; every callback gets it as
+            ``callback.profile``. Defaults to Keras 3's.
+        fit_state: the loop's ``FitState`` during ``fit``; every callback gets it as ``callback.fit_state``.
+            Defaults to None (the list leaves each callback's ``fit_state`` as it was).
         **params: the loop's parameters passed to every callback's ``set_params``.
 
     Raises:
@@ -54,10 +58,11 @@ class CallbackList:
     """
 
     def __init__(self, callbacks: Iterable[Callback] | None = None, add_history: bool = False,
-                 add_progbar: bool = False, model=None, profile=None, **params):
+                 add_progbar: bool = False, model=None, profile=None, fit_state=None, **params):
         from ..profiles import KERAS3
 
         self.profile = profile or KERAS3
+        self.fit_state = fit_state
         self.callbacks: list[Callback] = []
         for position, cb in enumerate(callbacks or []):
             if not isinstance(cb, Callback):
@@ -65,6 +70,8 @@ class CallbackList:
                                 f"refimpl.callbacks.Callback); got {type(cb).__name__}: {cb!r}.")
             self.callbacks.append(cb)
         self._add_default_callbacks(add_history, add_progbar)
+        for cb in self.callbacks:
+            self._attach(cb)
         self.model = None
         self.params: dict = {}
         if model is not None:
@@ -87,6 +94,12 @@ class CallbackList:
             self.callbacks.append(self.progbar)
         for cb in self.profile.default_callbacks(self.callbacks, add_history):
             self.callbacks.insert(0, cb)
+
+    def _attach(self, callback: Callback) -> None:
+        """Give ``callback`` what the loop shares with every callback: its profile and (in fit) its FitState."""
+        callback.profile = self.profile
+        if self.fit_state is not None:
+            callback.fit_state = self.fit_state
 
     def _build_dispatch(self) -> None:
         """Resolve, once, the bound methods each hook calls (skipping hooks nobody overrides)."""
@@ -114,6 +127,7 @@ class CallbackList:
         if not isinstance(callback, Callback):
             raise TypeError(f"append() needs a Callback; got {type(callback).__name__}.")
         self.callbacks.append(callback)
+        self._attach(callback)
         if self.model is not None:
             callback.set_model(self.model)
         callback.set_params(self.params)

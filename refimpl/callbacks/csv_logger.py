@@ -136,7 +136,7 @@ class CSVLogger(Callback):
         if self._first_epoch_seen or self._header is None:
             return
         self._first_epoch_seen = True
-        if not getattr(self.model, "_resumed_fit", False):
+        if self.fit_state is None or not self.fit_state.resumed:
             return
         self._close()
         self._drop_rows(lambda row_epoch: row_epoch >= epoch)

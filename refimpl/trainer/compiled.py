@@ -89,6 +89,25 @@ class RunningMetrics:
         loss = float(np.float32(self.loss_total / self.loss_count)) if self.loss_count else 0.0
         return [loss] + [float(m.result()) for m, _ in self.metrics]
 
+    def get_state(self) -> dict:
+        """The running totals as plain JSON data: the loss's sum and count, each metric's ``get_state()``."""
+        return {"names": list(self.names[1:]), "loss_total": self.loss_total, "loss_count": self.loss_count,
+                "metrics": [metric.get_state() for metric, _ in self.metrics]}
+
+    def set_state(self, state: dict) -> None:
+        """Continue from a state returned by ``get_state``.
+
+        Raises:
+            ValueError: when ``state`` was taken from differently compiled metrics.
+        """
+        if state.get("names") != self.names[1:]:
+            raise ValueError(f"The recorded running metrics {state.get('names')} differ from the model's "
+                             f"{self.names[1:]}; compile the model as it was when the state was recorded.")
+        self.loss_total = state["loss_total"]
+        self.loss_count = state["loss_count"]
+        for (metric, _), metric_state in zip(self.metrics, state["metrics"]):
+            metric.set_state(metric_state)
+
     def logs(self) -> dict:
         """The results as a dict with keys sorted by name, as Keras 3 reports them."""
         values = self.values()

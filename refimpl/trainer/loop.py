@@ -15,9 +15,7 @@ import numpy as np
 from ..callbacks.callback_list import CallbackList
 from . import arguments as args
 from .data import ArraySource, EpochBatches, class_weight_for, executions, warn_ran_out
-
-# fit() honours model._resume, set by a callback in on_train_begin (BackupAndRestore): protocol version.
-RESUME_PROTOCOL = 1
+from .fit_state import FitState
 
 
 def _batch_logs(profile, index: int, batch) -> dict:
@@ -162,27 +160,23 @@ def fit(model, x, y, batch_size, epochs, verbose, callbacks, validation_split, v
     val_batches = EpochBatches(val_source, validation_steps, carry_over=False) if val_source is not None else None
 
     spe = model._steps_per_execution
+    state = FitState(model, epochs, initial_epoch)
     cb_list = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0, model=model, profile=profile,
-                           verbose=verbose, epochs=epochs, steps=train_batches.steps_per_epoch)
+                           fit_state=state, verbose=verbose, epochs=epochs, steps=train_batches.steps_per_epoch)
     model.history = cb_list.history
     step = Step(model)
     if hasattr(source, "dataset"):
         source.on_epoch_end()  # Keras 3 calls it once before training starts.
     model.stop_training = False
-    model._train_running = None
     cb_list.on_train_begin({})
-    # BackupAndRestore may ask, in on_train_begin, to resume an interrupted run (model._resume): the epoch
-    # to start at, the batches of it already trained, the History, running means and random state.
-    resume = model.__dict__.pop("_resume", None)
-    model._resumed_fit = resume is not None  # callbacks that log to files (CSVLogger) reconcile on resume
-    if resume is not None:
-        initial_epoch = resume.begin(cb_list.history, initial_epoch, epochs)
+    # A callback (BackupAndRestore) may have asked, in on_train_begin, to resume an interrupted run.
+    initial_epoch = state._begin(cb_list.history)
     training_logs: dict = {}
     y_shape = source.y.shape if is_array else None
     # Running means are only turned into a logs dict per batch when some callback will read it.
     wants_batch_logs = cb_list.dispatches("on_train_batch_end")
     for epoch in range(initial_epoch, epochs):
-        skip = resume.enter_epoch(epoch) if resume is not None else 0
+        skip = state._enter_epoch(epoch)
         groups = _executions(train_batches, spe)
         if groups is None:
             warn_ran_out("x", steps_per_epoch, epochs)
@@ -195,21 +189,20 @@ def fit(model, x, y, batch_size, epochs, verbose, callbacks, validation_split, v
                 continue  # trained before the interruption
             if skip:
                 skip = 0
-                resume.leave_skipped()
+                state._leave_skipped()
             cb_list.on_train_batch_begin(index, _batch_logs(profile, index, group[0]))
             this_batch = None
             for x_b, y_b, sw_b in group:
                 loss_value, n, y_pred = step.train(x_b, y_b, sw_b)
                 if running is None:
                     running = model._compiled.fresh(y_b.shape if y_shape is None else y_shape, y_pred.shape)
-                    model._train_running = running  # read by BackupAndRestore's mid-epoch backups
-                    if resume is not None:
-                        resume.restore_running(epoch, running)
+                    state._start_metrics(running)
                 running.update(loss_value, n, y_b, y_pred, sw_b)
                 if not profile.batch_values_running_mean:
                     # Keras 1/2 logged each batch's own values; BaseLogger averaged them per epoch.
                     this_batch = this_batch or model._compiled.fresh(y_b.shape, y_pred.shape)
                     this_batch.update(loss_value, n, y_b, y_pred, sw_b)
+            state.step = index + len(group)
             if wants_batch_logs:
                 logs = (this_batch or running).logs()
                 if profile.batch_logs_size:

@@ -11,11 +11,6 @@ import pytest
 import refimpl as keras
 from refimpl.callbacks import BackupAndRestore
 from refimpl.saving import InvalidCheckpointError, atomic
-from refimpl.trainer import loop
-
-needs_resume = pytest.mark.skipif(
-    getattr(loop, "RESUME_PROTOCOL", 0) < 1,
-    reason="needs the fit resume protocol (notes/requests-saving.md #1)")
 
 EPOCHS = 4
 
@@ -85,7 +80,6 @@ def _assert_same_run(model, history, reference):
     assert history.epoch == epochs
 
 
-@needs_resume
 @pytest.mark.parametrize("save_freq", ["epoch", 1, 3])
 @pytest.mark.parametrize("after_batches", [2, 5, 7, 11, 13])
 def test_resumed_run_equals_uninterrupted_run(tmp_path, uninterrupted, save_freq, after_batches):
@@ -105,7 +99,6 @@ def test_resumed_run_equals_uninterrupted_run(tmp_path, uninterrupted, save_freq
     assert not os.path.exists(backup_dir)  # delete_checkpoint=True and nothing else was in it
 
 
-@needs_resume
 def test_twice_interrupted_run_still_matches(tmp_path, uninterrupted):
     backup_dir = str(tmp_path / "backup")
     _interrupt(backup_dir, 3, save_freq=2)
@@ -134,7 +127,6 @@ def test_backup_file_holds_weights_optimizer_and_training_state(tmp_path):
                                                                                       "val_mae"}
 
 
-@needs_resume
 def test_keep_checkpoint_then_rerun_trains_nothing_more(tmp_path, uninterrupted):
     backup_dir = str(tmp_path / "backup")
     keras.utils.set_random_seed(1)
@@ -148,7 +140,6 @@ def test_keep_checkpoint_then_rerun_trains_nothing_more(tmp_path, uninterrupted)
     _assert_same_run(again, history, uninterrupted)
 
 
-@needs_resume
 def test_double_checkpoint_falls_back_when_the_latest_is_damaged(tmp_path, uninterrupted):
     backup_dir = tmp_path / "backup"
     _interrupt(str(backup_dir), 10, save_freq=1, double_checkpoint=True)
@@ -210,12 +201,49 @@ def test_backup_written_at_epoch_boundary_is_flushed_after_history_records_it(tm
     assert state["epoch"] == 2 and state["history"]["epoch"] == [0, 1]
 
 
-def test_a_backup_cannot_be_used_by_a_loop_without_resume_support(tmp_path, monkeypatch):
+def test_a_backup_cannot_be_used_by_a_loop_without_a_fit_state(tmp_path):
+    """A third-party loop that drives the hooks but shares no FitState gets a clear error, not a silent restart."""
     backup_dir = tmp_path / "backup"
     _interrupt(str(backup_dir), 6)
-    monkeypatch.setattr(loop, "RESUME_PROTOCOL", 0, raising=False)
+    model = _build()
+    callbacks = keras.callbacks.CallbackList([BackupAndRestore(str(backup_dir))], model=model)
     with pytest.raises(RuntimeError, match="cannot resume"):
-        _fit(_build(), [BackupAndRestore(str(backup_dir))])
+        callbacks.on_train_begin({})
+
+
+def test_fit_state_is_public_and_tracks_epoch_step_and_metrics(tmp_path):
+    seen = []
+
+    class Watch(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            state = self.fit_state
+            seen.append((state.epoch, state.step, state.metrics.get_state()["loss_count"], state.resumed))
+
+    x, y = _data()
+    _build().fit(x, y, batch_size=8, epochs=2, verbose=0, callbacks=[Watch()])
+    assert [(e, s) for e, s, _, _ in seen] == [(e, s) for e in range(2) for s in range(1, 6)]
+    assert [c for _, _, c, _ in seen[:5]] == [8, 16, 24, 32, 40]
+    assert not any(r for *_, r in seen)
+
+
+def test_fit_state_resume_is_refused_after_on_train_begin(tmp_path):
+    class Late(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            self.fit_state.resume(0)
+
+    x, y = _data()
+    with pytest.raises(RuntimeError, match="on_train_begin"):
+        _build().fit(x, y, epochs=1, verbose=0, callbacks=[Late()])
+
+
+def test_metric_state_round_trips_through_get_and_set_state():
+    metric = keras.metrics.MeanAbsoluteError()
+    metric.update_state(np.array([[1.0], [2.0]]), np.array([[1.5], [1.0]]))
+    copy = keras.metrics.MeanAbsoluteError()
+    copy.set_state(metric.get_state())
+    assert copy.result() == metric.result() == 0.75
+    with pytest.raises(ValueError, match="count"):
+        copy.set_state({"total": 1.0})
 
 
 def test_unwritable_backup_dir_fails_before_any_epoch(tmp_path):
@@ -250,7 +278,6 @@ def test_bad_arguments(kwargs, match):
         BackupAndRestore(**kwargs)
 
 
-@needs_resume
 @pytest.mark.parametrize("after_batches", [3, 4, 8, 10])
 def test_py_dataset_resumes_exactly_including_at_an_epochs_last_batch(tmp_path, after_batches):
     """save_freq=4 with 4 batches per epoch: every backup falls on an epoch's last batch."""
@@ -281,7 +308,6 @@ def test_py_dataset_resumes_exactly_including_at_an_epochs_last_batch(tmp_path, 
     assert history.history == reference_history.history
 
 
-@needs_resume
 def test_steps_per_execution_resumes_exactly(tmp_path):
     def run(callbacks):
         model = _build()

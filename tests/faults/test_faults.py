@@ -12,16 +12,10 @@ import numpy as np
 import pytest
 
 import refimpl as keras
-from refimpl.trainer import loop
 
 from .harness import run
 
-needs_resume = pytest.mark.skipif(
-    getattr(loop, "RESUME_PROTOCOL", 0) < 1,
-    reason="needs the fit resume protocol (notes/requests-saving.md #1)")
 
-
-@needs_resume
 @pytest.mark.slow
 def test_sigkill_trials_leave_no_corrupt_file_and_resume_exactly():
     summary = run(trials=4, seed=2024)
@@ -55,7 +49,6 @@ def _csv_run(tmp_path, extra):
     return model.fit(x, x[:, :2], epochs=4, batch_size=4, verbose=0, callbacks=callbacks)
 
 
-@needs_resume
 def test_csv_rows_are_not_duplicated_when_the_crash_falls_between_row_and_backup(tmp_path):
     reference_dir = tmp_path / "reference"
     reference_dir.mkdir()
