@@ -153,3 +153,10 @@ class Layer:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def forward(layers, x, training: bool):
+    """``x`` through ``layers`` in order: the forward pass of a model (``training`` switches Dropout on)."""
+    for layer in layers:
+        x = layer.forward(x, training)
+    return x

@@ -8,9 +8,10 @@ import numpy as np
 
 from .. import optimizers as optimizers_module
 from .. import profiles
-from ..layers.base import Layer, unique_name
+from ..layers.base import Layer, forward, unique_name
 from ..layers.input_layer import InputLayer, KerasTensor
 from ..trainer import loop
+from ..trainer.arguments import FitConfig
 from ..trainer.compiled import CompiledMetrics
 
 
@@ -175,9 +176,7 @@ class Model:
         x = np.asarray(x, dtype="float32")
         if not self.built:
             self.build(x.shape[1:])
-        for layer in self._layers:
-            x = layer.forward(x, training)
-        return x
+        return forward(self._layers, x, training)
 
     # --------------------------------------------------------------------------------------------- compile
     def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None, weighted_metrics=None,
@@ -302,9 +301,12 @@ class Model:
             warnings.warn("The `nb_epoch` argument of fit() is deprecated; use `epochs` instead.",
                           DeprecationWarning, stacklevel=2)
             epochs = nb_epoch
-        return loop.fit(self, x, y, batch_size, epochs, verbose, callbacks, validation_split, validation_data,
-                        shuffle, class_weight, sample_weight, initial_epoch, steps_per_epoch, validation_steps,
-                        validation_batch_size, validation_freq)
+        return loop.fit(self, FitConfig(
+            x=x, y=y, batch_size=batch_size, epochs=epochs, verbose=verbose, callbacks=callbacks,
+            validation_split=validation_split, validation_data=validation_data, shuffle=shuffle,
+            class_weight=class_weight, sample_weight=sample_weight, initial_epoch=initial_epoch,
+            steps_per_epoch=steps_per_epoch, validation_steps=validation_steps,
+            validation_batch_size=validation_batch_size, validation_freq=validation_freq))
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
                  callbacks=None, return_dict=False, **kwargs):
@@ -340,7 +342,7 @@ class Model:
 
     def _on_batch(self, x, y, sample_weight, class_weight, return_dict, train: bool):
         from ..trainer import arguments as args
-        from ..trainer.data import class_weight_for
+        from ..trainer.data import weigh_classes
 
         self._require_compiled("train_on_batch" if train else "test_on_batch")
         source = args.make_source(x, y, sample_weight, len(x) if hasattr(x, "__len__") else None, False, "x",
@@ -350,8 +352,7 @@ class Model:
         sw = source.sw
         cw = args.check_class_weight(class_weight, self._num_classes())
         if cw is not None:
-            per_sample = class_weight_for(source.y, cw)
-            sw = per_sample if sw is None else sw * per_sample
+            sw = weigh_classes(source.y, sw, cw)
         step = loop.Step(self)
         loss_value, n, y_pred = (step.train if train else step.test)(source.x, source.y, sw)
         running = self._compiled.fresh(source.y.shape, y_pred.shape)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from numbers import Integral, Real
 
 import numpy as np
@@ -10,6 +11,45 @@ from ..utils.py_dataset import PyDataset
 from .data import ArraySource, BatchSource, GeneratorSource, PyDatasetSource, is_generator_like
 
 VERBOSE_VALUES = ("auto", 0, 1, 2)
+
+
+@dataclass(frozen=True)
+class FitConfig:
+    """The arguments of one ``Model.fit`` call, as the training loop reads them (see ``Model.fit``)."""
+
+    x: object = None
+    y: object = None
+    batch_size: int | None = None
+    epochs: int = 1
+    verbose: object = "auto"
+    callbacks: object = None
+    validation_split: float = 0.0
+    validation_data: object = None
+    shuffle: object = True
+    class_weight: dict | None = None
+    sample_weight: object = None
+    initial_epoch: int = 0
+    steps_per_epoch: int | None = None
+    validation_steps: int | None = None
+    validation_batch_size: int | None = None
+    validation_freq: object = 1
+
+    def check(self) -> int:
+        """Check the scalar arguments (before any callback or epoch runs); return ``verbose`` as 0, 1 or 2.
+
+        Raises:
+            ValueError: naming the argument and the values it accepts.
+        """
+        check_int(self.epochs, "epochs", 0)
+        check_int(self.initial_epoch, "initial_epoch", 0)
+        verbose = resolve_verbose(self.verbose)
+        check_int(self.steps_per_epoch, "steps_per_epoch", 1, allow_none=True)
+        check_int(self.validation_steps, "validation_steps", 1, allow_none=True)
+        check_int(self.validation_batch_size, "validation_batch_size", 1, allow_none=True)
+        check_validation_freq(self.validation_freq)
+        if self.shuffle not in (True, False, "batch"):
+            raise ValueError(f"shuffle must be True, False or 'batch'; got {self.shuffle!r}.")
+        return verbose
 
 
 def check_int(value, arg: str, minimum: int, allow_none: bool = False) -> None:

@@ -189,12 +189,17 @@ def class_weight_for(y: np.ndarray, class_weight: dict) -> np.ndarray:
     return table[labels]
 
 
+def weigh_classes(y: np.ndarray, sample_weight: np.ndarray | None, class_weight: dict) -> np.ndarray:
+    """The per-sample weights of ``y``: its classes' weights, times ``sample_weight`` when given."""
+    per_sample = class_weight_for(y, class_weight)
+    return per_sample if sample_weight is None else sample_weight.reshape(len(per_sample)) * per_sample
+
+
 def apply_class_weight(batch: Batch, class_weight: dict) -> Batch:
     x, y, sw = batch
     if y is None:
         return batch
-    cw = class_weight_for(y, class_weight)
-    return x, y, cw if sw is None else sw.reshape(len(cw)) * cw
+    return x, y, weigh_classes(y, sw, class_weight)
 
 
 def warn_ran_out(where: str, steps: int | None, epochs: int) -> None:

@@ -13,8 +13,9 @@ import math
 import numpy as np
 
 from ..callbacks.callback_list import CallbackList
+from ..layers.base import forward
 from . import arguments as args
-from .data import ArraySource, EpochBatches, class_weight_for, executions, warn_ran_out
+from .data import ArraySource, EpochBatches, executions, warn_ran_out, weigh_classes
 from .fit_state import FitState
 
 
@@ -38,13 +39,8 @@ class Step:
         # compile(loss_weights=[w]) scales the loss, its gradient and the logged value.
         self.loss_scale = np.float32(model._loss_scale)
 
-    def forward(self, x, training: bool):
-        for layer in self.layers:
-            x = layer.forward(x, training)
-        return x
-
     def train(self, x, y, sw):
-        y_pred = self.forward(x, True)
+        y_pred = forward(self.layers, x, True)
         y_true, y_pred_checked = self.loss.prepare(y, y_pred)
         n = y_pred.shape[0]
         if sw is None:
@@ -70,7 +66,7 @@ class Step:
         return float(loss_value), n, y_pred
 
     def test(self, x, y, sw):
-        y_pred = self.forward(x, False)
+        y_pred = forward(self.layers, x, False)
         y_true, y_pred_checked = self.loss.prepare(y, y_pred)
         values = self.loss.values(y_true, y_pred_checked)
         n = values.shape[0]
@@ -109,60 +105,64 @@ def run_test_loop(model, batches: EpochBatches, callbacks: CallbackList, step: S
     return logs
 
 
-def fit(model, x, y, batch_size, epochs, verbose, callbacks, validation_split, validation_data, shuffle,
-        class_weight, sample_weight, initial_epoch, steps_per_epoch, validation_steps, validation_batch_size,
-        validation_freq):
-    profile = model._profile
-    model._require_compiled("fit")
-    # ---- every argument is checked here, before any callback or epoch runs
-    args.check_int(epochs, "epochs", 0)
-    args.check_int(initial_epoch, "initial_epoch", 0)
-    verbose = args.resolve_verbose(verbose)
-    args.check_int(steps_per_epoch, "steps_per_epoch", 1, allow_none=True)
-    args.check_int(validation_steps, "validation_steps", 1, allow_none=True)
-    args.check_int(validation_batch_size, "validation_batch_size", 1, allow_none=True)
-    args.check_validation_freq(validation_freq)
-    if shuffle not in (True, False, "batch"):
-        raise ValueError(f"shuffle must be True, False or 'batch'; got {shuffle!r}.")
-    source = args.make_source(x, y, sample_weight, batch_size, shuffle, "x", expect_targets=True)
+def _fit_data(model, config: args.FitConfig):
+    """The training batches and (when asked for) the validation batches of ``fit``, all arguments checked."""
+    source = args.make_source(config.x, config.y, config.sample_weight, config.batch_size, config.shuffle, "x",
+                              expect_targets=True)
     is_array = isinstance(source, ArraySource)
-    args.check_validation_split(validation_split, is_array)
-    if validation_split and validation_data is not None:
+    args.check_validation_split(config.validation_split, is_array)
+    if config.validation_split and config.validation_data is not None:
         raise ValueError("Pass either validation_split or validation_data, not both.")
-
     val_source = None
-    if validation_split:
-        split_at = int(math.floor(source.n * (1.0 - validation_split)))
-        if split_at == 0 or split_at == source.n:
-            raise ValueError(f"validation_split={validation_split} leaves no samples for "
-                             f"{'training' if split_at == 0 else 'validation'} out of {source.n}.")
-        val_source = ArraySource(source.x[split_at:], source.y[split_at:],
-                                 None if source.sw is None else source.sw[split_at:],
-                                 validation_batch_size or source.batch_size, False)
-        source = ArraySource(source.x[:split_at], source.y[:split_at],
-                             None if source.sw is None else source.sw[:split_at], source.batch_size, shuffle)
-    elif validation_data is not None:
-        val_source = _validation_source(validation_data, validation_batch_size or batch_size)
-
+    if config.validation_split:
+        source, val_source = _split(source, config.validation_split, config.validation_batch_size)
+    elif config.validation_data is not None:
+        val_source = _validation_source(config.validation_data, config.validation_batch_size or config.batch_size)
     if is_array:
         model._check_input_width(source.x.shape[1:], "x")
         model._check_targets(source.y, "y")
     if isinstance(val_source, ArraySource):
         model._check_input_width(val_source.x.shape[1:], "validation_data")
         model._check_targets(val_source.y, "validation_data")
-    cw = args.check_class_weight(class_weight, model._num_classes())
+    cw = args.check_class_weight(config.class_weight, model._num_classes())
     if cw is not None and is_array:
         # Arrays: turn class weights into per-sample weights once, not per batch.
-        per_sample = class_weight_for(source.y, cw)
-        source.sw = per_sample if source.sw is None else source.sw * per_sample
+        source.sw = weigh_classes(source.y, source.sw, cw)
         cw = None
-    train_batches = EpochBatches(source, steps_per_epoch, class_weight=cw)
-    val_batches = EpochBatches(val_source, validation_steps, carry_over=False) if val_source is not None else None
+    train_batches = EpochBatches(source, config.steps_per_epoch, class_weight=cw)
+    val_batches = None
+    if val_source is not None:
+        val_batches = EpochBatches(val_source, config.validation_steps, carry_over=False)
+    return source, train_batches, val_batches
+
+
+def _split(source: ArraySource, validation_split: float, validation_batch_size):
+    """``validation_split``: the last part of the arrays becomes the validation source."""
+    split_at = int(math.floor(source.n * (1.0 - validation_split)))
+    if split_at == 0 or split_at == source.n:
+        raise ValueError(f"validation_split={validation_split} leaves no samples for "
+                         f"{'training' if split_at == 0 else 'validation'} out of {source.n}.")
+    sw = source.sw
+    val_source = ArraySource(source.x[split_at:], source.y[split_at:], None if sw is None else sw[split_at:],
+                             validation_batch_size or source.batch_size, False)
+    train_source = ArraySource(source.x[:split_at], source.y[:split_at], None if sw is None else sw[:split_at],
+                               source.batch_size, source.shuffle)
+    return train_source, val_source
+
+
+def fit(model, config: args.FitConfig):
+    """Run ``Model.fit`` as ``config`` says; return the History."""
+    profile = model._profile
+    model._require_compiled("fit")
+    verbose = config.check()  # every argument is checked before any callback or epoch runs
+    source, train_batches, val_batches = _fit_data(model, config)
+    epochs = config.epochs
 
     spe = model._steps_per_execution
-    state = FitState(model, epochs, initial_epoch)
-    cb_list = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0, model=model, profile=profile,
-                           fit_state=state, verbose=verbose, epochs=epochs, steps=train_batches.steps_per_epoch)
+    state = FitState(model, epochs, config.initial_epoch)
+    cb_list = CallbackList(config.callbacks, add_history=True, add_progbar=verbose != 0, model=model,
+                           profile=profile, fit_state=state, verbose=verbose, epochs=epochs,
+                           steps=train_batches.steps_per_epoch)
     model.history = cb_list.history
     step = Step(model)
     if hasattr(source, "dataset"):
@@ -172,46 +172,12 @@ def fit(model, x, y, batch_size, epochs, verbose, callbacks, validation_split, v
     # A callback (BackupAndRestore) may have asked, in on_train_begin, to resume an interrupted run.
     initial_epoch = state._begin(cb_list.history)
     training_logs: dict = {}
-    y_shape = source.y.shape if is_array else None
-    # Running means are only turned into a logs dict per batch when some callback will read it.
-    wants_batch_logs = cb_list.dispatches("on_train_batch_end")
     for epoch in range(initial_epoch, epochs):
-        skip = state._enter_epoch(epoch)
-        groups = _executions(train_batches, spe)
-        if groups is None:
-            warn_ran_out("x", steps_per_epoch, epochs)
+        epoch_logs = _train_epoch(model, epoch, train_batches, cb_list, step, state, profile, spe)
+        if epoch_logs is None:
+            warn_ran_out("x", config.steps_per_epoch, epochs)
             break
-        running = None
-        cb_list.on_epoch_begin(epoch, {})
-        logs: dict = {}
-        for index, group in groups:
-            if index < skip:
-                continue  # trained before the interruption
-            if skip:
-                skip = 0
-                state._leave_skipped()
-            cb_list.on_train_batch_begin(index, _batch_logs(profile, index, group[0]))
-            this_batch = None
-            for x_b, y_b, sw_b in group:
-                loss_value, n, y_pred = step.train(x_b, y_b, sw_b)
-                if running is None:
-                    running = model._compiled.fresh(y_b.shape if y_shape is None else y_shape, y_pred.shape)
-                    state._start_metrics(running)
-                running.update(loss_value, n, y_b, y_pred, sw_b)
-                if not profile.batch_values_running_mean:
-                    # Keras 1/2 logged each batch's own values; BaseLogger averaged them per epoch.
-                    this_batch = this_batch or model._compiled.fresh(y_b.shape, y_pred.shape)
-                    this_batch.update(loss_value, n, y_b, y_pred, sw_b)
-            state.step = index + len(group)
-            if wants_batch_logs:
-                logs = (this_batch or running).logs()
-                if profile.batch_logs_size:
-                    logs = {"batch": index, "size": sum(len(b[0]) for b in group), **logs}
-            cb_list.on_train_batch_end(index + len(group) - 1, logs)
-            if model.stop_training:
-                break
-        epoch_logs = running.logs()
-        if val_batches is not None and args.should_validate(epoch, validation_freq):
+        if val_batches is not None and args.should_validate(epoch, config.validation_freq):
             val_logs = run_test_loop(model, val_batches, cb_list, step, spe, profile)
             epoch_logs.update({"val_" + k: v for k, v in val_logs.items()})
         source.on_epoch_end()
@@ -223,6 +189,48 @@ def fit(model, x, y, batch_size, epochs, verbose, callbacks, validation_split, v
         model.optimizer.finalize_variable_values(step.variables)
     cb_list.on_train_end(training_logs)
     return cb_list.history
+
+
+def _train_epoch(model, epoch: int, batches: EpochBatches, cb_list: CallbackList, step: Step, state: FitState,
+                 profile, spe: int) -> dict | None:
+    """One epoch's training batches with their hooks; its logs, or None when the data ran out."""
+    skip = state._enter_epoch(epoch)
+    groups = _executions(batches, spe)
+    if groups is None:
+        return None
+    y_shape = batches.source.y.shape if isinstance(batches.source, ArraySource) else None
+    # Running means are only turned into a logs dict per batch when some callback will read it.
+    wants_batch_logs = cb_list.dispatches("on_train_batch_end")
+    running = None
+    cb_list.on_epoch_begin(epoch, {})
+    logs: dict = {}
+    for index, group in groups:
+        if index < skip:
+            continue  # trained before the interruption
+        if skip:
+            skip = 0
+            state._leave_skipped()
+        cb_list.on_train_batch_begin(index, _batch_logs(profile, index, group[0]))
+        this_batch = None
+        for x_b, y_b, sw_b in group:
+            loss_value, n, y_pred = step.train(x_b, y_b, sw_b)
+            if running is None:
+                running = model._compiled.fresh(y_b.shape if y_shape is None else y_shape, y_pred.shape)
+                state._start_metrics(running)
+            running.update(loss_value, n, y_b, y_pred, sw_b)
+            if not profile.batch_values_running_mean:
+                # Keras 1/2 logged each batch's own values; BaseLogger averaged them per epoch.
+                this_batch = this_batch or model._compiled.fresh(y_b.shape, y_pred.shape)
+                this_batch.update(loss_value, n, y_b, y_pred, sw_b)
+        state.step = index + len(group)
+        if wants_batch_logs:
+            logs = (this_batch or running).logs()
+            if profile.batch_logs_size:
+                logs = {"batch": index, "size": sum(len(b[0]) for b in group), **logs}
+        cb_list.on_train_batch_end(index + len(group) - 1, logs)
+        if model.stop_training:
+            break
+    return running.logs()
 
 
 def _validation_source(validation_data, batch_size):
@@ -286,9 +294,7 @@ def predict(model, x, batch_size, verbose, steps, callbacks):
         cb_list.on_predict_batch_begin(index, _batch_logs(model._profile, index, group[0]))
         start = filled
         for x_b, _, _ in group:
-            y_b = x_b
-            for layer in layers:
-                y_b = layer.forward(y_b, False)
+            y_b = forward(layers, x_b, False)
             if total is not None:
                 if out is None:
                     # Arrays: one output buffer of the final size, so predicting needs no concatenation copy.
