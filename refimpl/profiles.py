@@ -14,7 +14,8 @@ class Profile:
     """The knobs that differ between Keras versions.
 
     Attributes:
-        name: ``keras3``, ``keras2``, ``keras1`` or ``keras0``.
+        name: ``keras3``, ``keras2``, ``keras1`` or ``keras0`` (for display and saving only: behaviour is
+            decided by the settings below, never by comparing names).
         hooks_take_logs: every hook is called with ``logs``; when False (Keras 0), a hook whose
             signature has no ``logs`` parameter is called without it.
         batch_logs_size: batch hooks' logs carry ``batch`` and ``size`` (Keras 1/2).
@@ -24,6 +25,14 @@ class Profile:
         learning_rate_key: the key LR callbacks write into epoch logs (``lr`` before Keras 3).
         accuracy_key: the logs name of ``metrics=["accuracy"]`` (``acc`` in Keras 2).
         batch_history: the model keeps ``batch_history`` / ``epoch_history`` (Keras 0).
+        csv_adds_val_columns: ``CSVLogger`` adds ``val_`` columns when the first epoch has no validation
+            results (Keras 3); before, the header held the first epoch's keys only.
+        checkpoint_skips_without_monitor: ``ModelCheckpoint(save_best_only=True)`` skips saving when the
+            monitored value is missing (tf-keras); Keras 3 saves.
+        checkpoint_best_starts_infinite: ``ModelCheckpoint``'s first "improved from" message shows ``inf``
+            / ``-inf`` (tf-keras); Keras 3 shows ``None``.
+        checkpoint_says_finished: ``ModelCheckpoint(verbose=1)`` prints "finished saving" after each save
+            (Keras 3).
     """
 
     name: str
@@ -34,25 +43,21 @@ class Profile:
     learning_rate_key: str = "learning_rate"
     accuracy_key: str | None = None
     batch_history: bool = False
+    csv_adds_val_columns: bool = True
+    checkpoint_skips_without_monitor: bool = False
+    checkpoint_best_starts_infinite: bool = False
+    checkpoint_says_finished: bool = True
 
-    def default_callbacks(self, callbacks: list, add_history: bool) -> list:
-        """Callbacks this profile puts before the user's ones in ``fit``."""
-        if not (self.base_logger and add_history):
-            return []
-        from .callbacks.base_logger import BaseLogger
 
-        if any(isinstance(cb, BaseLogger) for cb in callbacks):
-            return []
-        return [BaseLogger()]
-
+# What Keras 0, 1 and 2 (tf-keras) share against Keras 3.
+_BEFORE_KERAS3 = {"batch_logs_size": True, "batch_values_running_mean": False, "base_logger": True,
+                  "learning_rate_key": "lr", "csv_adds_val_columns": False, "checkpoint_skips_without_monitor": True,
+                  "checkpoint_best_starts_infinite": True, "checkpoint_says_finished": False}
 
 KERAS3 = Profile("keras3")
-KERAS2 = Profile("keras2", batch_logs_size=True, batch_values_running_mean=False, base_logger=True,
-                 learning_rate_key="lr", accuracy_key="acc")
-KERAS1 = Profile("keras1", batch_logs_size=True, batch_values_running_mean=False, base_logger=True,
-                 learning_rate_key="lr")
-KERAS0 = Profile("keras0", hooks_take_logs=False, batch_logs_size=True, batch_values_running_mean=False,
-                 base_logger=True, learning_rate_key="lr", batch_history=True)
+KERAS2 = Profile("keras2", **_BEFORE_KERAS3, accuracy_key="acc")
+KERAS1 = Profile("keras1", **_BEFORE_KERAS3)
+KERAS0 = Profile("keras0", **_BEFORE_KERAS3, hooks_take_logs=False, batch_history=True)
 PROFILES = {p.name: p for p in (KERAS3, KERAS2, KERAS1, KERAS0)}
 
 

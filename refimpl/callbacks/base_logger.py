@@ -58,8 +58,7 @@ class BaseLogger(Callback):
 
     def _batch_values_are_running_means(self) -> bool:
         # Without a refimpl model (a Keras 2 style loop driving the hooks), batch values are per batch.
-        profile = getattr(self.model, "_profile", None)
-        return getattr(profile, "batch_values_running_mean", False)
+        return self.profile is not None and self.profile.batch_values_running_mean
 
     def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
         self.seen = 0

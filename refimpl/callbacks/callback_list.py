@@ -81,6 +81,7 @@ class CallbackList:
         self._build_dispatch()
 
     def _add_default_callbacks(self, add_history: bool, add_progbar: bool) -> None:
+        from .base_logger import BaseLogger
         from .history import History
         from .progbar_logger import ProgbarLogger
 
@@ -92,8 +93,8 @@ class CallbackList:
         if self.progbar is None and add_progbar:
             self.progbar = ProgbarLogger()
             self.callbacks.append(self.progbar)
-        for cb in self.profile.default_callbacks(self.callbacks, add_history):
-            self.callbacks.insert(0, cb)
+        if self.profile.base_logger and add_history and not any(isinstance(cb, BaseLogger) for cb in self.callbacks):
+            self.callbacks.insert(0, BaseLogger())
 
     def _attach(self, callback: Callback) -> None:
         """Give ``callback`` what the loop shares with every callback: its profile and (in fit) its FitState."""

@@ -176,12 +176,11 @@ class CSVLogger(Callback):
         self._writer.writerow(row)
         self._file.flush()
 
-    # Keras 3 adds val_ columns when the first epoch has none (validation_freq > 1); Keras 2 did not.
-    _adds_val_columns = True
-
     def _start_table(self, logs: dict) -> None:
         keys = sorted(logs)
-        if self._adds_val_columns and keys and not any(key.startswith("val_") for key in keys):
+        # Keras 3 adds val_ columns when the first epoch has none (validation_freq > 1); Keras 2 did not.
+        adds_val_columns = self.profile is None or self.profile.csv_adds_val_columns
+        if adds_val_columns and keys and not any(key.startswith("val_") for key in keys):
             keys += [f"val_{key}" for key in keys]
         self.keys = keys
         if self._header is not None:

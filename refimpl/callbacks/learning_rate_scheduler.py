@@ -24,10 +24,9 @@ def _takes_current_rate(schedule: Callable) -> bool:
     return len(positional) >= 2
 
 
-def learning_rate_key(model) -> str:
+def learning_rate_key(profile) -> str:
     """The logs key the learning-rate callbacks write: ``learning_rate`` (Keras 3) or ``lr`` (older)."""
-    profile = getattr(model, "_profile", None)
-    return getattr(profile, "learning_rate_key", "learning_rate")
+    return "learning_rate" if profile is None else profile.learning_rate_key
 
 
 def check_settable_learning_rate(model, owner: str) -> None:
@@ -121,4 +120,4 @@ class LearningRateScheduler(Callback):
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         if logs is not None:
-            logs[learning_rate_key(self.model)] = float(self.model.optimizer.learning_rate)
+            logs[learning_rate_key(self.profile)] = float(self.model.optimizer.learning_rate)

@@ -6,6 +6,7 @@ import os
 import string
 import warnings
 
+from ..profiles import KERAS3
 from ..saving.atomic import remove_stale_temps
 from .batch_counter import BatchCounter
 from .monitor_callback import MonitorCallback
@@ -145,7 +146,6 @@ class ModelCheckpoint(MonitorCallback):
         self.last_saved: str | None = None
         self._batch_counter = None if save_freq == "epoch" else BatchCounter(save_freq)
         self._current_epoch = 0
-        self._keras2_behaviour = False
 
     def _check_extension(self) -> None:
         path = self.filepath.lower()
@@ -162,11 +162,14 @@ class ModelCheckpoint(MonitorCallback):
             raise ValueError("The filepath provided must end in `.keras` (Keras model format; refimpl also accepts "
                              f"the legacy `.h5`/`.hdf5`). Received: filepath={self.filepath}")
 
+    @property
+    def _contract(self):
+        # tf-keras worded the messages differently and skipped saving when the monitor was missing: the
+        # profile the callback list gives says which (Keras 3 when none was given).
+        return self.profile or KERAS3
+
     # ------------------------------------------------------------------------------------------- hooks
     def on_train_begin(self, logs=None):
-        # Keras 2 (tf-keras) worded the messages differently and skipped saving when the monitor was missing.
-        profile = getattr(getattr(self.model, "_profile", None), "name", "keras3")
-        self._keras2_behaviour = profile != "keras3"
         self._check_writable_directory()
 
     def on_epoch_begin(self, epoch, logs=None):
@@ -239,7 +242,7 @@ class ModelCheckpoint(MonitorCallback):
             return True
         current = self.get_monitor_value(logs)
         if current is None:
-            if self._keras2_behaviour:
+            if self._contract.checkpoint_skips_without_monitor:
                 warnings.warn(f"Can save best model only with {self.monitor} available, skipping.", UserWarning,
                               stacklevel=3)
                 return False
@@ -247,7 +250,9 @@ class ModelCheckpoint(MonitorCallback):
             return True
         if self.best is None:
             # Keras 3 starts from None; Keras 2 started from +inf (min) or -inf (max).
-            best_str = "None" if not self._keras2_behaviour else ("inf" if self.resolved_mode == "min" else "-inf")
+            best_str = "None"
+            if self._contract.checkpoint_best_starts_infinite:
+                best_str = "inf" if self.resolved_mode == "min" else "-inf"
         else:
             best_str = f"{self.best:.5f}"
         if self._is_improvement(current, self.best):
@@ -261,7 +266,8 @@ class ModelCheckpoint(MonitorCallback):
         return False
 
     def _missing_monitor_message(self, available: str) -> str:
-        outcome = "checkpoints are skipped" if self._keras2_behaviour else "every checkpoint is saved"
+        outcome = "checkpoints are skipped" if self._contract.checkpoint_skips_without_monitor else \
+            "every checkpoint is saved"
         return (f"{type(self).__name__}: the monitored metric {self.monitor!r} is not in logs, so save_best_only "
                 f"cannot compare it and {outcome}. Available metrics are: {available}.")
 
@@ -280,5 +286,5 @@ class ModelCheckpoint(MonitorCallback):
         else:
             self.model.save(filepath, overwrite=True)
         self.last_saved = filepath
-        if self.verbose > 0 and not self._keras2_behaviour:
+        if self.verbose > 0 and self._contract.checkpoint_says_finished:
             print(f"\nEpoch {epoch + 1}: finished saving model to {filepath}")

@@ -115,7 +115,7 @@ class ReduceLROnPlateau(MonitorCallback):
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         optimizer = self.model.optimizer
         if logs is not None:
-            logs[learning_rate_key(self.model)] = float(optimizer.learning_rate)
+            logs[learning_rate_key(self.profile)] = float(optimizer.learning_rate)
         current = self.get_monitor_value(logs)
         if current is None:
             return

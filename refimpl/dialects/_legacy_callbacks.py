@@ -148,38 +148,6 @@ class TensorBoard(_callbacks.TensorBoard):
                           "embeddings are written.", UserWarning, stacklevel=2)
 
 
-class CSVLogger(_callbacks.CSVLogger):
-    """Stream each epoch's logs to a CSV file, with the columns of Keras 2.
-
-    Keras 3 adds ``val_*`` columns (written ``NA``) to a run without validation; Keras 2 wrote the keys the
-    first epoch's logs had, and nothing more.
-
-    Args:
-        filename: the CSV file, e.g. ``"training.log"``.
-        separator: the column separator. Defaults to `","`.
-        append: append to an existing file instead of overwriting it. Defaults to `False`.
-
-    Example:
-        >>> import os, tempfile
-        >>> import numpy as np
-        >>> from refimpl.dialects.keras2.models import Sequential
-        >>> from refimpl.dialects.keras2.layers import Dense
-        >>> from refimpl.dialects.keras2.callbacks import CSVLogger
-        >>> path = os.path.join(tempfile.mkdtemp(), "training.log")
-        >>> model = Sequential()
-        >>> model.add(Dense(1, input_dim=3))
-        >>> model.compile(loss="mse", optimizer="sgd")
-        >>> _ = model.fit(np.zeros((4, 3)), np.ones((4, 1)), epochs=1, verbose=0, callbacks=[CSVLogger(path)])
-        >>> open(path).readline().strip()
-        'epoch,loss'
-    """
-
-    _adds_val_columns = False
-
-    def __init__(self, filename, separator: str = ",", append: bool = False):
-        super().__init__(filename, separator=separator, append=append)
-
-
 # Callbacks whose Keras 1/2 signature is already the Keras 3 one (or a subset of it).
 Callback = _callbacks.Callback
 CallbackList = _callbacks.CallbackList
@@ -190,6 +158,8 @@ LearningRateScheduler = _callbacks.LearningRateScheduler
 LambdaCallback = _callbacks.LambdaCallback
 TerminateOnNaN = _callbacks.TerminateOnNaN
 RemoteMonitor = _callbacks.RemoteMonitor
+# Keras 2's CSV header (no val_ columns without validation) is the profile's csv_adds_val_columns.
+CSVLogger = _callbacks.CSVLogger
 
 KERAS2_CALLBACKS = {cls.__name__: cls for cls in (
     Callback, CallbackList, BaseLogger, History, ProgbarLogger, ModelCheckpoint, EarlyStopping, ReduceLROnPlateau,
