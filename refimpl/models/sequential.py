@@ -5,6 +5,7 @@ from __future__ import annotations
 from ..layers import get_layer_class
 from ..layers.base import Layer
 from ..layers.input_layer import InputLayer, KerasTensor
+from ..saving.serialization import register_model_class
 from .model import Model
 
 
@@ -73,3 +74,6 @@ class Sequential(Model):
             layer_cls = get_layer_class(str(entry.get("class_name")))
             model.add(layer_cls.from_config(dict(entry["config"])))
         return model
+
+
+register_model_class(Sequential)

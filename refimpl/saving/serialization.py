@@ -18,6 +18,16 @@ from .errors import InvalidCheckpointError, UnsafeCheckpointError
 from .h5_format import saved_layer_class_name
 
 MODEL_CLASS_NAMES = ("Sequential", "Functional", "Model")
+
+# The class loading builds models with: refimpl.models registers Sequential when it is imported, so this
+# package serializes models without importing refimpl.models (which imports it for Model.save).
+_model_class: type | None = None
+
+
+def register_model_class(cls: type) -> None:
+    """Make ``cls`` (called as ``cls(name=...)``, then ``add(layer)``) the class loaded models are built with."""
+    global _model_class
+    _model_class = cls
 # Layer types that carry Python code (Keras's Lambda, TFOpLambda…): refused by name with a specific message.
 CODE_LAYER_NAMES = ("Lambda", "TFOpLambda", "SlicingOpLambda", "LuKthu")
 MAX_LAYERS = 100_000
@@ -167,8 +177,6 @@ def model_from_config(config, path, custom_objects: dict | None = None):
         UnsafeCheckpointError: for a layer class that is not refimpl's nor in ``custom_objects``
             (Lambda layers are always refused: they hold code).
     """
-    from ..models import Sequential
-
     custom_objects = dict(custom_objects or {})
     check_json_data(config, path, "the model config")
     _expect(isinstance(config, dict), path, f"the model config must be a JSON object, not {type(config).__name__}.")
@@ -186,7 +194,9 @@ def model_from_config(config, path, custom_objects: dict | None = None):
     _expect(name is None or isinstance(name, str), path, "the model name must be a string.")
 
     written_by_keras = config.get("module") == "keras"
-    model = Sequential(name=name)
+    if _model_class is None:
+        raise RuntimeError("No model class is registered for loading: import refimpl (or refimpl.models) first.")
+    model = _model_class(name=name)
     for i, entry in enumerate(layer_entries):
         _expect(isinstance(entry, dict) and isinstance(entry.get("class_name"), str)
                 and isinstance(entry.get("config"), dict), path,
