@@ -84,7 +84,12 @@ def _executions(batches: EpochBatches, steps_per_execution: int):
 
 def run_test_loop(model, batches: EpochBatches, callbacks: CallbackList, step: Step, steps_per_execution: int,
                   profile) -> dict:
-    """One evaluation: ``on_test_begin``, test batch hooks, ``on_test_end``; returns the final logs."""
+    """One evaluation: ``on_test_begin``, test batch hooks, ``on_test_end``; returns the final logs.
+
+    A PyDataset's ``on_epoch_end`` runs before ``on_test_begin`` and after the last batch (as Keras 3 resets
+    its iterator before each run and ends the pass after it), not after a run ``stop_evaluating`` cut short.
+    """
+    batches.source.on_epoch_end()
     model.stop_evaluating = False
     callbacks.on_test_begin({})
     logs: dict = {}
@@ -101,6 +106,8 @@ def run_test_loop(model, batches: EpochBatches, callbacks: CallbackList, step: S
         callbacks.on_test_batch_end(index + len(group) - 1, logs)
         if model.stop_evaluating:
             break
+    else:
+        batches.source.on_epoch_end()
     callbacks.on_test_end(logs)
     return logs
 
@@ -165,8 +172,7 @@ def fit(model, config: args.FitConfig):
                            steps=train_batches.steps_per_epoch)
     model.history = cb_list.history
     step = Step(model)
-    if hasattr(source, "dataset"):
-        source.on_epoch_end()  # Keras 3 calls it once before training starts.
+    source.on_epoch_end()  # a PyDataset's, once before training starts (Keras 3)
     model.stop_training = False
     cb_list.on_train_begin({})
     # A callback (BackupAndRestore) may have asked, in on_train_begin, to resume an interrupted run.
@@ -180,7 +186,6 @@ def fit(model, config: args.FitConfig):
         if val_batches is not None and args.should_validate(epoch, config.validation_freq):
             val_logs = run_test_loop(model, val_batches, cb_list, step, spe, profile)
             epoch_logs.update({"val_" + k: v for k, v in val_logs.items()})
-        source.on_epoch_end()
         training_logs = dict(epoch_logs)
         cb_list.on_epoch_end(epoch, epoch_logs)
         if model.stop_training:
@@ -230,6 +235,10 @@ def _train_epoch(model, epoch: int, batches: EpochBatches, cb_list: CallbackList
         cb_list.on_train_batch_end(index + len(group) - 1, logs)
         if model.stop_training:
             break
+    else:
+        # The epoch's batches are done: a PyDataset's on_epoch_end runs now, before validation (Keras 3);
+        # not after an epoch that stop_training cut short.
+        batches.source.on_epoch_end()
     return running.logs()
 
 
@@ -307,6 +316,8 @@ def predict(model, x, batch_size, verbose, steps, callbacks):
         cb_list.on_predict_batch_end(index + len(group) - 1, {"outputs": outputs})
         if model.stop_predicting:
             break
+    else:
+        source.on_epoch_end()  # Keras 3: once, after the last batch
     cb_list.on_predict_end({})
     if out is not None:
         return out[:filled]

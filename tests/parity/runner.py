@@ -74,7 +74,8 @@ def batches(x, y, sw, bs):
         yield (x[i:i + bs], y[i:i + bs]) if sw is None else (x[i:i + bs], y[i:i + bs], sw[i:i + bs])
 
 
-def make_input(keras, kind, x, y, bs=8):
+def make_input(keras, kind, x, y, bs=8, events=None, name="x"):
+    """``x`` as a generator or a PyDataset; a PyDataset records its ``on_epoch_end`` calls in ``events``."""
     if kind == "generator":
         def forever():
             while True:
@@ -91,6 +92,10 @@ def make_input(keras, kind, x, y, bs=8):
 
         def __getitem__(self, i):
             return x[i * bs:(i + 1) * bs], y[i * bs:(i + 1) * bs]
+
+        def on_epoch_end(self):
+            if events is not None:
+                events.append(["PyDataset.on_epoch_end", name, {}])
 
     return Data()
 
@@ -239,12 +244,14 @@ def _run(keras, sc, tmp, server_url):
         method = call["method"]
         if "validation" in call:
             vx, vy, _ = data["val"]
-            kwargs["validation_data"] = (vx, vy)
+            val_kind = call["validation"].get("kind", "arrays")
+            kwargs["validation_data"] = (vx, vy) if val_kind == "arrays" else \
+                make_input(keras, val_kind, vx, vy, events=rec.events, name="validation_data")
         kind = call.get("input", {}).get("kind", "arrays")
         if kind == "arrays":
             args = (x,) if method == "predict" else (x, y)
         else:
-            args = (make_input(keras, kind, x, y),)
+            args = (make_input(keras, kind, x, y, events=rec.events),)
         builtins = [(spec, make_builtin(keras, spec, tmp, server_url)) for spec in call.get("builtins", [])]
         try:
             result = getattr(model, method)(*args, callbacks=[cb for _, cb in builtins] + [rec], **kwargs)

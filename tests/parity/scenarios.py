@@ -91,6 +91,15 @@ SCENARIOS = [
                                                    epochs=3)]),
     _s("fit_pydataset_with_validation_steps", calls=[fit(input={"kind": "pydataset"}, batch_size=None,
                                                          validation={"kind": "arrays"}, validation_steps=1)]),
+    # PyDataset.on_epoch_end: the training set's right after the epoch's last batch (before validation), not
+    # after an epoch stop_training cut short; a validation set's before and after each run; evaluate's likewise.
+    _s("pydataset_on_epoch_end_before_validation", calls=[fit(input={"kind": "pydataset"}, batch_size=None,
+                                                              validation=VAL)]),
+    _s("pydataset_on_epoch_end_not_after_a_stop", calls=[fit(input={"kind": "pydataset"}, batch_size=None, epochs=3,
+                                                             actions=[stop_at("on_train_batch_end", 1, epoch=1)])]),
+    _s("pydataset_validation_on_epoch_end", calls=[fit(validation={"kind": "pydataset"}, epochs=2)]),
+    _s("pydataset_evaluate_on_epoch_end", calls=[fit(epochs=1), {"method": "evaluate", "kwargs": {"verbose": 0},
+                                                                 "input": {"kind": "pydataset"}, "actions": []}]),
     _s("fit_steps_per_execution", spe=2, calls=[fit(batch_size=5, epochs=1), evaluate(batch_size=5),
                                                 predict(batch_size=5)]),
     _s("loss_mae", loss="mae", metrics=["mse"], calls=[fit()]),
