@@ -15,7 +15,7 @@ from conformance.adapters import AdapterUnavailable, UnknownImplementation, get_
 from conformance.expectations import ExpectationsError, load_expectations
 from conformance.report import build_report, write_report
 from conformance.runner import run_suite
-from conformance.spec import PROFILES, SpecError, clause_ids, load_clauses
+from conformance.spec import PROFILES, SpecError, clause_ids, load_clauses, use_spec
 
 MARK = {"pass": "ok", "xfail": "known", "fail": "FAIL", "xpass": "XPASS", "unchecked": "--"}
 
@@ -31,6 +31,8 @@ def parser() -> argparse.ArgumentParser:
                    help="hypothesis settings: ci (bounded, derandomized), dev, thorough (default ci)")
     p.add_argument("--report", metavar="DIR", default=None,
                    help="write DIR/<impl>-<profile>.json and rebuild DIR/index.html (the matrix)")
+    p.add_argument("--spec", metavar="DIR", default=None,
+                   help="read the contract from DIR's *.toml files instead of conformance/spec/ (e.g. an edited copy)")
     p.add_argument("--no-shrink", action="store_true", help="skip the search for minimal failing scenarios")
     p.add_argument("--list-impls", action="store_true", help="list the known implementations and exit")
     p.add_argument("--list-clauses", action="store_true", help="list the clauses of --profile and exit")
@@ -65,6 +67,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             for name in implementation_names():
                 print(name)
             return 0
+        if args.spec is not None:
+            use_spec(args.spec)
         if args.profile not in PROFILES:
             raise SpecError(f"unknown profile {args.profile!r}; known profiles: {', '.join(PROFILES)}")
         if args.list_clauses:

@@ -12,11 +12,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from conformance.actions import EDIT_ADD, edited
 from conformance.driver import CallTrace, Event
 from conformance.model import (
-    DESCRIBED_BATCHES,
-    LR_KEY,
-    METRIC_NAMES,
+    UNTRAINED_BATCH_HOOKS,
     CallExpectation,
     Expected,
     batch_description,
@@ -27,6 +26,8 @@ from conformance.model import (
     metric_names,
     running_means,
 )
+from conformance.profiles import TABLE as PROFILE_TABLE
+from conformance.profiles import facts
 from conformance.scenario import Call, Scenario, batch_size_of, train_val_sizes, val_batch_size
 
 Result = list[str] | None
@@ -41,10 +42,6 @@ STOP_HOOK_CLAUSE = {
 REL = 1e-6  # copies of one number: equal up to float32 -> float64 round trips
 REL_RECOMPUTED = 1e-4  # values recomputed independently (test_on_batch): float32 accumulation differs
 REL_AVERAGED = 1e-5  # an average the check recomputes from logged float32 values
-# Test and predict batch hooks of the older profiles may describe the batch too (Keras 2.3 did; seed 003 has
-# no such hooks): keys the key checks tolerate there.
-_UNTRAINED_BATCH_HOOKS = ("on_test_batch_begin", "on_test_batch_end", "on_predict_batch_begin",
-                          "on_predict_batch_end")
 
 
 @dataclass
@@ -557,7 +554,7 @@ def _begin_empty(ctx: CheckContext) -> Result:
 
 def _tolerated(ctx: CheckContext, hook: str) -> frozenset[str]:
     """Keys a hook may carry beyond the model's: the batch description on the older profiles' test batches."""
-    return batch_description(ctx.profile) if hook in _UNTRAINED_BATCH_HOOKS else frozenset()
+    return batch_description(ctx.profile) if hook in UNTRAINED_BATCH_HOOKS else frozenset()
 
 
 def _keys_check(ctx: CheckContext, hooks: tuple[str, ...], ignore: frozenset[str] = frozenset()) -> Result:
@@ -577,7 +574,8 @@ def _keys_check(ctx: CheckContext, hooks: tuple[str, ...], ignore: frozenset[str
     return out[:5]
 
 
-_EXTRA_KEYS = frozenset({"extra", "learning_rate", "lr"})
+# Keys other callbacks add to epoch logs: an edit_logs action's, LearningRateScheduler's.
+_EXTRA_KEYS = frozenset(EDIT_ADD) | {p.lr_key for p in PROFILE_TABLE.values()}
 
 
 @check("logs.keys.batch-end")
@@ -627,7 +625,7 @@ def _accuracy_name(ctx: CheckContext) -> Result:
     if not ctx.scenario.metrics or not applies(ctx) or ctx.call.method == "predict":
         return None
     hook = "on_train_batch_end" if ctx.call.method == "fit" else "on_test_batch_end"
-    names = METRIC_NAMES.get(ctx.profile, {})
+    names = facts(ctx.profile).metric_names
     out = []
     for r in ctx.full():
         for e in by_hook(ctx.outer(r), hook)[:1]:
@@ -642,7 +640,7 @@ def _accuracy_name(ctx: CheckContext) -> Result:
 def _lr_key(ctx: CheckContext) -> Result:
     if ctx.call.method != "fit" or not ctx.call.lr_schedule or not applies(ctx):
         return None
-    key = LR_KEY[ctx.profile]
+    key = facts(ctx.profile).lr_key
     out = []
     for r in ctx.full():
         for e in by_hook(ctx.outer(r), "on_epoch_end"):
@@ -741,7 +739,7 @@ def _batch_value_violations(ctx: CheckContext, epochs: set[int] | None, parts: t
     r = ctx.full()[0]
     out: list[str] = []
     call = ctx.call
-    own = ctx.profile in DESCRIBED_BATCHES
+    own = not facts(ctx.profile).running_means
     if call.method == "fit":
         n_val = train_val_sizes(call)[1]
         for j, (epoch, evs) in enumerate(epoch_blocks(ctx.outer(r)).items()):
@@ -1038,7 +1036,7 @@ def _history_values(ctx: CheckContext) -> Result:
         logs = dict(e.logs or {})
         if any(a.do == "edit_logs" and a.hook == "on_epoch_end" and ctx.exp.edited_epochs.get(e.index) == r
                for a in spec.actions):
-            logs["loss"], logs["extra"] = logs["loss"] * 10.0, 1.0
+            logs = edited(logs)
         for k, v in logs.items():
             want.setdefault(k, []).append(v)
     got = (ctx.trace.history or {}).get("history", {})
@@ -1060,9 +1058,9 @@ def _edits_propagate(ctx: CheckContext) -> Result:
             seen = [e for e in by_hook(ctx.outer(r), "on_epoch_end") if e.index == epoch]
             if not base or not seen:
                 continue
-            logs, before = seen[0].logs or {}, base[0].logs or {}
-            if "extra" not in logs or not close(logs.get("loss", math.nan), before["loss"] * 10.0):
-                out.append(f"epoch {epoch}: recorder {editor} set loss={before['loss'] * 10.0!r} and extra=1.0; "
+            logs, want = seen[0].logs or {}, edited(base[0].logs or {})
+            if any(k not in logs or not close(logs[k], v) for k, v in want.items()):
+                out.append(f"epoch {epoch}: recorder {editor} edited its logs to {want}; "
                            f"recorder {r} after it saw {logs}")
     return out if ctx.full()[-1] > min(ctx.exp.edited_epochs.values()) else None
 

@@ -24,6 +24,8 @@ class Profile:
         learning_rate_key: the key LR callbacks write into epoch logs (``lr`` before Keras 3).
         accuracy_key: the logs name of ``metrics=["accuracy"]`` (``acc`` in Keras 2).
         batch_history: the model keeps ``batch_history`` / ``epoch_history`` (Keras 0).
+        train_end_logs: ``on_train_end`` receives a copy of the last epoch's logs; when False (Keras 1),
+            an empty dict.
     """
 
     name: str
@@ -34,6 +36,7 @@ class Profile:
     learning_rate_key: str = "learning_rate"
     accuracy_key: str | None = None
     batch_history: bool = False
+    train_end_logs: bool = True
 
     def default_callbacks(self, callbacks: list, add_history: bool) -> list:
         """Callbacks this profile puts before the user's ones in ``fit``."""
@@ -50,7 +53,7 @@ KERAS3 = Profile("keras3")
 KERAS2 = Profile("keras2", batch_logs_size=True, batch_values_running_mean=False, base_logger=True,
                  learning_rate_key="lr", accuracy_key="acc")
 KERAS1 = Profile("keras1", batch_logs_size=True, batch_values_running_mean=False, base_logger=True,
-                 learning_rate_key="lr")
+                 learning_rate_key="lr", train_end_logs=False)
 KERAS0 = Profile("keras0", hooks_take_logs=False, batch_logs_size=True, batch_values_running_mean=False,
                  base_logger=True, learning_rate_key="lr", batch_history=True)
 PROFILES = {p.name: p for p in (KERAS3, KERAS2, KERAS1, KERAS0)}

@@ -228,7 +228,7 @@ def fit(model, x, y, batch_size, epochs, verbose, callbacks, validation_split, v
             break
     if epochs > initial_epoch:
         model.optimizer.finalize_variable_values(step.variables)
-    cb_list.on_train_end(training_logs)
+    cb_list.on_train_end(training_logs if profile.train_end_logs else {})
     return cb_list.history
 
 
