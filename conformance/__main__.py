@@ -1,7 +1,8 @@
 """`python -m conformance`: check an implementation against the callback contract, clause by clause.
 
 Exit status: 0 when every clause came out as its expectations file says (pass, or known failure), 1 on any
-unexpected failure, unexpected pass or adapter error, 2 on bad command-line input or a missing implementation.
+unexpected failure, unexpected pass, adapter error or check error, 2 on bad command-line input or a missing
+implementation.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from conformance.report import build_report, write_report
 from conformance.runner import run_suite
 from conformance.spec import PROFILES, SpecError, clause_ids, load_clauses, use_spec
 
-MARK = {"pass": "ok", "xfail": "known", "fail": "FAIL", "xpass": "XPASS", "unchecked": "--"}
+MARK = {"pass": "ok", "xfail": "known", "fail": "FAIL", "xpass": "XPASS", "unchecked": "--", "error": "ERROR"}
 
 
 def parser() -> argparse.ArgumentParser:
@@ -51,13 +52,18 @@ def print_table(report: dict, out=None) -> None:
     s = report["summary"]
     print(f"\n{report['impl']['impl']} {report['impl']['version']}, profile {report['profile']}: "
           f"{s['pass']} pass, {s['xfail']} known failures, {s['fail']} unexpected failures, "
-          f"{s['xpass']} unexpected passes, {s['unchecked']} unchecked, {s['errors']} adapter errors; "
+          f"{s['xpass']} unexpected passes, {s['unchecked']} unchecked, {s['errors']} adapter errors, "
+          f"{s['check_errors']} check errors; "
           f"{report['scenarios']} scenarios in {report['seconds']:.1f} s "
           f"({report['examples_per_second']} per second)", file=out)
     for w in report["warnings"]:
         print(f"warning: {w}", file=out)
-    for e in report["errors"][:3]:
+    for e in [e for e in report["errors"] if e.get("kind", "adapter") == "adapter"][:3]:
         print(f"\nadapter error in {e['family']} scenario:\n{e['traceback']}", file=out)
+    for e in [e for e in report["errors"] if e.get("kind") == "check"][:3]:
+        where = f"the check of {e['clause']}" if e["clause"] else "the suite's model"
+        print(f"\ncheck error: {where} raised in a {e['family']} scenario (a suite defect, not a verdict):\n"
+              f"{e['traceback']}", file=out)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
