@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from conformance import hypothesis_profiles
 from conformance.adapters import AdapterUnavailable, UnknownImplementation, get_adapter, implementation_names
@@ -32,6 +33,8 @@ def parser() -> argparse.ArgumentParser:
                    help="hypothesis settings: ci (bounded, derandomized), dev, thorough (default ci)")
     p.add_argument("--report", metavar="DIR", default=None,
                    help="write DIR/<impl>-<profile>.json and rebuild DIR/index.html (the matrix)")
+    p.add_argument("--expectations", metavar="FILE", default=None,
+                   help="the implementation's known failures (default: conformance/expectations/<impl>.toml)")
     p.add_argument("--spec", metavar="DIR", default=None,
                    help="read the contract from DIR's *.toml files instead of conformance/spec/ (e.g. an edited copy)")
     p.add_argument("--no-shrink", action="store_true", help="skip the search for minimal failing scenarios")
@@ -86,7 +89,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise UnknownImplementation(f"{adapter.id} does not offer profile {args.profile!r}; it offers: "
                                         f"{', '.join(adapter.profiles)}")
         adapter.module()
-        expected, warnings = load_expectations(adapter.id, clause_ids())
+        expected, warnings = load_expectations(adapter.id, clause_ids(),
+                                               Path(args.expectations) if args.expectations else None)
     except (UnknownImplementation, AdapterUnavailable, SpecError, ExpectationsError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
