@@ -9,7 +9,7 @@ from __future__ import annotations
 from hypothesis import strategies as st
 
 from conformance.actions import KINDS as ACTION_KINDS
-from conformance.model import steps_run
+from conformance.model import groups, steps_run
 from conformance.profiles import TABLE, facts
 from conformance.scenario import (
     TASKS,
@@ -20,6 +20,7 @@ from conformance.scenario import (
     batch_size_of,
     data_batches,
 )
+from conformance.spec import clause_ids
 
 METRICS = {"regression": ("mae", "mse"), "binary": ("accuracy", "mae"), "categorical": ("accuracy",)}
 OPTIMIZERS = ("SGD", "Adam", "RMSprop", "Adagrad")
@@ -198,8 +199,61 @@ def bad_input(draw, profile: str = "keras3") -> Scenario:
     return setup.replace(calls=(call,))
 
 
+# ------------------------------------------------------------------------------------ targeted families
+# Situations the general families reach rarely, each with the clauses it is there for: a family runs for a
+# profile when one of its clauses belongs to the profile.
+TARGETS: dict[str, tuple[str, ...]] = {
+    "stop_in_batch": ("fit.state.stop-after-batch", "fit.state.stop-finishes-epoch"),
+    "stop_before_batches": ("fit.state.stop-before-batches", "fit.state.stop-finishes-epoch"),
+    "edit_logs": ("state.log-edits-propagate", "state.history-equals-epoch-logs"),
+    "nested_in_batch": ("logs.values.nested-isolated", "callbacks.order.nested-call"),
+    "stop_predicting": ("predict.state.stop-predicting",),
+}
+
+
+def _running_fit(draw, profile: str) -> Call:
+    """A fit() call that runs at least one epoch, without actions."""
+    call = draw(fit_calls(profile, actions=False), label="call")
+    if call.epochs <= call.initial_epoch:  # mapped, not filtered: a rejected draw costs a whole new one
+        call = Call(**{**call.__dict__, "epochs": call.initial_epoch + 1})
+    return call
+
+
+@st.composite
+def targeted(draw, target: str, profile: str = "keras3") -> Scenario:
+    """A one-call scenario built around situation `target` (see TARGETS)."""
+    setup = draw(setups(profile), label="setup")
+    if target == "stop_predicting":
+        call = draw(eval_calls("predict", profile, actions=False), label="call")
+        steps = call.steps or data_batches(call.n, batch_size_of(call))
+        ends = [g[1] for g in groups(steps, setup.steps_per_execution)]
+        action = Action("stop_predicting", "on_predict_batch_end", draw(st.sampled_from(ends), label="action_index"))
+        return setup.replace(calls=(Call(**{**call.__dict__, "recorders": _recorders(draw, profile, [action])}),))
+    if target == "nested_in_batch":
+        setup = setup.replace(learning_rate=0.0)  # the running means are then checkable against test_on_batch
+    call = _running_fit(draw, profile)
+    epoch = draw(st.sampled_from(range(call.initial_epoch, call.epochs)), label="action_epoch")
+    pairs = groups(steps_run(call), setup.steps_per_execution)
+    if target in ("stop_in_batch", "nested_in_batch"):
+        hook = draw(st.sampled_from(("on_train_batch_end", "on_train_batch_begin")
+                                    if target == "stop_in_batch" else ("on_train_batch_end",)), label="action_hook")
+        index = draw(st.sampled_from([g[1] if hook.endswith("end") else g[0] for g in pairs]), label="action_index")
+        do = "stop_training" if target == "stop_in_batch" else "nested_evaluate"
+        action = Action(do, hook, index, epoch)
+    elif target == "stop_before_batches":
+        hook = draw(st.sampled_from(("on_epoch_begin", "on_train_begin")), label="action_hook")
+        action = Action("stop_training", hook, epoch if hook == "on_epoch_begin" else None)
+    else:  # edit_logs: the editor and, after it, a recorder that must see the edit
+        action = Action("edit_logs", "on_epoch_end", epoch)
+        later = draw(st.integers(1, 2), label="later_recorders")
+        recorders = (RecorderSpec("full", (action,)), *(RecorderSpec("full") for _ in range(later)))
+        return setup.replace(calls=(Call(**{**call.__dict__, "recorders": recorders}),))
+    return setup.replace(calls=(Call(**{**call.__dict__, "recorders": _recorders(draw, profile, [action])}),))
+
+
 def scenarios(family: str = "fit", profile: str = "keras3") -> st.SearchStrategy[Scenario]:
-    """Scenarios of one family: `fit`, `evaluate`, `predict`, `class_weight` or `bad_input`.
+    """Scenarios of one family: `fit`, `evaluate`, `predict`, `class_weight`, `bad_input`, or a targeted
+    family of `TARGETS`.
 
     Args:
         family: Which kind of call the scenario makes. Defaults to `"fit"`.
@@ -217,15 +271,20 @@ def scenarios(family: str = "fit", profile: str = "keras3") -> st.SearchStrategy
         return class_weighted(profile)
     if family == "bad_input":
         return bad_input(profile)
-    raise ValueError(f"unknown scenario family {family!r}; known: fit, evaluate, predict, class_weight, bad_input")
+    if family in TARGETS:
+        return targeted(family, profile)
+    raise ValueError(f"unknown scenario family {family!r}; known: {', '.join(FAMILIES)}")
 
 
-FAMILIES = ("fit", "evaluate", "predict", "class_weight", "bad_input")
+FAMILIES = ("fit", "evaluate", "predict", "class_weight", "bad_input", *TARGETS)
 
 
 def families(profile: str = "keras3") -> tuple[str, ...]:
-    """The scenario families worth running for `profile` (bad_input only where a clause judges bad input)."""
-    return tuple(f for f in FAMILIES if f != "bad_input" or facts(profile).checks_bad_input())
+    """The scenario families worth running for `profile`: bad_input and the targeted families only where one of
+    their clauses belongs to the profile."""
+    ids = clause_ids(profile)
+    return tuple(f for f in FAMILIES if (f != "bad_input" or facts(profile).checks_bad_input())
+                 and (f not in TARGETS or ids & set(TARGETS[f])))
 
 
 def expressible(scenario: Scenario, profile: str = "keras3") -> bool:
