@@ -7,7 +7,6 @@ from conformance.adapters.refimpl_adapter import DialectSession, RefimplAdapter
 from conformance.runner import Run
 from conformance.spec import PROFILES
 
-
 MIN_SCENARIOS = 20  # issue 12: under the ci hypothesis profile, every clause on at least 20 scenarios
 
 
