@@ -1,9 +1,11 @@
 """One check per clause, one module per spec file: `order.py` checks the clauses of `spec/order.toml`, and so on.
 
 A check compares what the recorders saw (a `CallTrace`) with what the model expects, and returns a list of
-violation messages (empty: the clause held); each message says what was expected and what was seen. When a
-check applies is data: the `when` names given to `@check`, each a condition defined once in `CONDITIONS`; a
-check runs (and its clause counts the call as checked) exactly when all its conditions hold.
+violation messages (empty: the clause held; `None`, for checks written before `when` existed: the clause did
+not apply); each message says what was expected and what was seen.
+
+When a check applies is data: the `when` names given to `@check`, each a condition defined once in
+`CONDITIONS`; a check runs (and its clause counts the scenario as checked) exactly when all its conditions hold.
 
 A check that raises is a *check error* (`CheckError`): a defect of the suite or a trace it cannot read, reported
 against that clause only, never as the implementation's failure nor as an adapter error.
@@ -16,7 +18,18 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from conformance.actions import KINDS as ACTION_KINDS
-from conformance.checks._common import STOP_HOOK_CLAUSE, CheckContext
+from conformance.checks._common import (  # noqa: F401  (helpers for checks written elsewhere)
+    REL,
+    STOP_HOOK_CLAUSE,
+    CheckContext,
+    by_hook,
+    close,
+    epoch_blocks,
+    fmt,
+    runs,
+    seq,
+    shape,
+)
 
 Result = list[str]
 
@@ -30,6 +43,11 @@ def _stop_clause(ctx: CheckContext) -> str | None:
 
 def _ran(ctx: CheckContext) -> bool:
     return ctx.trace.error is None and ctx.exp.raises is None
+
+
+def applies(ctx: CheckContext) -> bool:
+    """The call ran as the model predicts it would (no unexpected error) and has a full recorder."""
+    return _ran(ctx) and bool(ctx.full())
 
 
 def _kinds(ctx: CheckContext, kind: str) -> bool:
@@ -53,7 +71,7 @@ CONDITIONS: dict[str, Callable[[CheckContext], bool]] = {
     # the call ran as the model predicts (no error, none expected)
     "ran": _ran,
     # ...and a full recorder saw it: what most checks need
-    "clean": lambda ctx: _ran(ctx) and bool(ctx.full()),
+    "clean": lambda ctx: applies(ctx),
     "trace-ok": lambda ctx: ctx.trace.error is None,
     "raises-nothing": lambda ctx: ctx.exp.raises is None,
     "bad-argument": lambda ctx: ctx.call.bad_argument is not None,
@@ -157,7 +175,9 @@ def run_checks(ctx: CheckContext, clause_ids: Iterable[str],
         try:
             if not chk.applies(ctx):
                 continue
-            out[cid] = list(chk.fn(ctx))
+            result = chk.fn(ctx)
+            if result is not None:  # None: the check found its clause did not apply after all
+                out[cid] = list(result)
         except Exception:
             if errors is None:
                 raise
@@ -174,4 +194,5 @@ import conformance.checks.params  # noqa: E402, F401
 import conformance.checks.state  # noqa: E402, F401
 import conformance.checks.stop  # noqa: E402, F401
 
-__all__ = ["CHECKS", "CONDITIONS", "Check", "CheckContext", "CheckError", "check", "condition", "run_checks"]
+__all__ = ["CHECKS", "CONDITIONS", "Check", "CheckContext", "CheckError", "applies", "check", "condition",
+           "run_checks"]
