@@ -1,7 +1,8 @@
 """`python -m conformance`: check an implementation against the callback contract, clause by clause.
 
 Exit status: 0 when every clause came out as its expectations file says (pass, or known failure), 1 on any
-unexpected failure, unexpected pass or adapter error, 2 on bad command-line input or a missing implementation.
+unexpected failure, unexpected pass, adapter error or check error, 2 on bad command-line input or a missing
+implementation.
 """
 
 from __future__ import annotations
@@ -9,15 +10,16 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from conformance import hypothesis_profiles
 from conformance.adapters import AdapterUnavailable, UnknownImplementation, get_adapter, implementation_names
 from conformance.expectations import ExpectationsError, load_expectations
 from conformance.report import build_report, write_report
 from conformance.runner import run_suite
-from conformance.spec import PROFILES, SpecError, clause_ids, load_clauses
+from conformance.spec import PROFILES, SpecError, clause_ids, load_clauses, use_spec
 
-MARK = {"pass": "ok", "xfail": "known", "fail": "FAIL", "xpass": "XPASS", "unchecked": "--"}
+MARK = {"pass": "ok", "xfail": "known", "fail": "FAIL", "xpass": "XPASS", "unchecked": "--", "error": "ERROR"}
 
 
 def parser() -> argparse.ArgumentParser:
@@ -31,6 +33,10 @@ def parser() -> argparse.ArgumentParser:
                    help="hypothesis settings: ci (bounded, derandomized), dev, thorough (default ci)")
     p.add_argument("--report", metavar="DIR", default=None,
                    help="write DIR/<impl>-<profile>.json and rebuild DIR/index.html (the matrix)")
+    p.add_argument("--expectations", metavar="FILE", default=None,
+                   help="the implementation's known failures (default: conformance/expectations/<impl>.toml)")
+    p.add_argument("--spec", metavar="DIR", default=None,
+                   help="read the contract from DIR's *.toml files instead of conformance/spec/ (e.g. an edited copy)")
     p.add_argument("--no-shrink", action="store_true", help="skip the search for minimal failing scenarios")
     p.add_argument("--list-impls", action="store_true", help="list the known implementations and exit")
     p.add_argument("--list-clauses", action="store_true", help="list the clauses of --profile and exit")
@@ -49,13 +55,18 @@ def print_table(report: dict, out=None) -> None:
     s = report["summary"]
     print(f"\n{report['impl']['impl']} {report['impl']['version']}, profile {report['profile']}: "
           f"{s['pass']} pass, {s['xfail']} known failures, {s['fail']} unexpected failures, "
-          f"{s['xpass']} unexpected passes, {s['unchecked']} unchecked, {s['errors']} adapter errors; "
+          f"{s['xpass']} unexpected passes, {s['unchecked']} unchecked, {s['errors']} adapter errors, "
+          f"{s['check_errors']} check errors; "
           f"{report['scenarios']} scenarios in {report['seconds']:.1f} s "
           f"({report['examples_per_second']} per second)", file=out)
     for w in report["warnings"]:
         print(f"warning: {w}", file=out)
-    for e in report["errors"][:3]:
+    for e in [e for e in report["errors"] if e.get("kind", "adapter") == "adapter"][:3]:
         print(f"\nadapter error in {e['family']} scenario:\n{e['traceback']}", file=out)
+    for e in [e for e in report["errors"] if e.get("kind") == "check"][:3]:
+        where = f"the check of {e['clause']}" if e["clause"] else "the suite's model"
+        print(f"\ncheck error: {where} raised in a {e['family']} scenario (a suite defect, not a verdict):\n"
+              f"{e['traceback']}", file=out)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -65,6 +76,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             for name in implementation_names():
                 print(name)
             return 0
+        if args.spec is not None:
+            use_spec(args.spec)
         if args.profile not in PROFILES:
             raise SpecError(f"unknown profile {args.profile!r}; known profiles: {', '.join(PROFILES)}")
         if args.list_clauses:
@@ -76,7 +89,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise UnknownImplementation(f"{adapter.id} does not offer profile {args.profile!r}; it offers: "
                                         f"{', '.join(adapter.profiles)}")
         adapter.module()
-        expected, warnings = load_expectations(adapter.id, clause_ids())
+        expected, warnings = load_expectations(adapter.id, clause_ids(),
+                                               Path(args.expectations) if args.expectations else None)
     except (UnknownImplementation, AdapterUnavailable, SpecError, ExpectationsError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from conformance.actions import CallbackProbeError, perform, triggers
 from conformance.scenario import (
     ACTIVATIONS,
     INPUT_DIM,
@@ -31,10 +32,6 @@ from conformance.scenario import (
 )
 
 INDEXED = ("epoch", "batch")
-
-
-class CallbackProbeError(RuntimeError):
-    """Raised by a recorder on purpose (the `raise` action): the call must let it through unchanged."""
 
 
 class HarnessError(RuntimeError):
@@ -153,31 +150,22 @@ def recorder_classes(keras: ModuleType) -> dict[str, type]:
 
         def _act(self, hook: str, index: int | None, logs: Any) -> None:
             for i, action in enumerate(self.spec.actions):
-                if i in self.fired or action.hook != hook or action.index not in (None, index):
-                    continue
-                if action.epoch is not None and "batch" in hook and self.epoch != action.epoch:
+                if i in self.fired or not triggers(action.hook, action.index, action.epoch, hook, index, self.epoch):
                     continue
                 self.fired.add(i)
                 self.rec.fired.append((self.position, i))
-                model = self.rec.session.model
-                if action.do in ("stop_training", "stop_evaluating", "stop_predicting"):
-                    setattr(model, action.do, True)
-                elif action.do == "edit_logs":
-                    if logs is not None:
-                        logs["loss"] = float(logs["loss"]) * 10.0
-                        logs["extra"] = 1.0
-                elif action.do == "raise":
-                    raise CallbackProbeError(f"raised on purpose in {hook}({index})")
-                elif action.do in ("nested_evaluate", "nested_predict"):
-                    x, y, _ = self.rec.val_data
-                    self.rec.depth += 1
-                    try:
-                        if action.do == "nested_evaluate":
-                            model.evaluate(x, y, verbose=0, callbacks=[self])
-                        else:
-                            model.predict(x, verbose=0, callbacks=[self])
-                    finally:
-                        self.rec.depth -= 1
+                perform(action.do, self.rec.session.model, logs, self._nested, f"{hook}({index})")
+
+        def _nested(self, method: str) -> None:
+            x, y, _ = self.rec.val_data
+            self.rec.depth += 1
+            try:
+                if method == "evaluate":
+                    self.rec.session.model.evaluate(x, y, verbose=0, callbacks=[self])
+                else:
+                    self.rec.session.model.predict(x, verbose=0, callbacks=[self])
+            finally:
+                self.rec.depth -= 1
 
         def on_train_begin(self, logs=None):
             self._record("on_train_begin", None, logs)

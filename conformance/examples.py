@@ -6,6 +6,7 @@ spec cites; they are small, so a failure here is already a readable example.
 
 from __future__ import annotations
 
+from conformance.profiles import facts
 from conformance.scenario import Action, Call, RecorderSpec, Scenario
 
 FULL = RecorderSpec()
@@ -45,7 +46,7 @@ def examples(profile: str = "keras3") -> list[Scenario]:
                                    after=1)),)),
         reg.replace(calls=(_fit(n=16, batch_size=8, epochs=2, validation="data", val_n=8,
                                 recorders=_acting(Action("nested_evaluate", "on_train_batch_end", 0, 0))),)),
-        reg.replace(calls=(_fit(n=8, batch_size=4, epochs=0),) if profile == "keras3" else ()),
+        reg.replace(calls=(_fit(n=8, batch_size=4, epochs=0),) if facts(profile).min_epochs == 0 else ()),
         reg.replace(calls=(_fit(n=8, batch_size=4, epochs=2, initial_epoch=1, stop_preset=True),)),
         reg.replace(calls=(_fit(n=30, batch_size=8, epochs=1, input="generator", finite=True),)),
         reg.replace(calls=(_fit(n=16, batch_size=8, epochs=3, input="generator", finite=False, steps=3),)),
@@ -71,6 +72,6 @@ def examples(profile: str = "keras3") -> list[Scenario]:
         reg.replace(calls=(_fit(n=8, batch_size=4, epochs=2, validation="split",
                                 bad_argument=("validation_split", 1.5)),)),
     ]
-    if profile == "keras0":
+    if "no_logs" in facts(profile).recorder_kinds():
         out.append(reg.replace(calls=(_fit(n=12, batch_size=4, epochs=2, recorders=(FULL, RecorderSpec("no_logs"))),)))
     return [s for s in out if s.calls]

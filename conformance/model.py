@@ -1,18 +1,23 @@
 """The contract as an executable model: from a scenario, the hooks every recorder must see.
 
-Written from the spec's clauses (conformance/spec/), never from an implementation's trainer: the loop below is
-the prose of the clauses turned into code. `expect_call` walks one call the way the contract describes it,
-applying the recorders' actions (stop_training, nested evaluate/predict, log edits, raising) in list order at
-every hook, and returns, per recorder, the hook calls it must receive with the logs keys of each.
+Written from the spec (conformance/spec/), never from an implementation's trainer: the loop below is the prose
+of the clauses turned into code, and the logs keys of every hook are read from hooks.toml (`spec_keys`), so
+editing the spec's data changes what the suite expects. `expect_call` walks one call the way the contract
+describes it, applying the recorders' actions (conformance.actions) in list order at every hook, and returns,
+per recorder, the hook calls it must receive with the logs keys of each.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 
+from conformance.actions import KINDS as ACTION_KINDS
+from conformance.actions import edited_keys, triggers
+from conformance.profiles import facts
 from conformance.scenario import (
-    Action,
     Call,
     Scenario,
     batch_size_of,
@@ -21,19 +26,50 @@ from conformance.scenario import (
     val_batch_size,
     validates_on,
 )
+from conformance.spec import PROFILES, load_hooks, spec_dir
 
-# Hooks each recorder kind overrides, by the name the loop uses; legacy recorders hear train batches only.
-LEGACY_NAMES = {"on_train_batch_begin": "on_batch_begin", "on_train_batch_end": "on_batch_end"}
-NO_LOGS_HOOKS = {"on_train_begin", "on_train_end", "on_epoch_begin", "on_epoch_end", "on_train_batch_begin",
-                 "on_train_batch_end"}
 NESTED_DEFAULT_BATCH = 32
-LR_KEY = {"keras3": "learning_rate", "keras2": "lr", "keras1": "lr", "keras0": "lr"}
-# How each profile logs a compiled metric name (seed 003: `acc`; seeds 002 and 004, Keras 3: `accuracy`).
-METRIC_NAMES = {"keras2": {"accuracy": "acc"}}
-# Profiles whose training batch logs describe the batch (seeds 002/003: `size` on batch begin; Keras 2 also
-# `batch`), and whose batch-end values are the batch's own, averaged into the epoch by BaseLogger.
-BATCH_DESCRIPTION = frozenset({"batch", "size"})
-DESCRIBED_BATCHES = ("keras2", "keras1", "keras0")
+# Test and predict batch hooks, which the older profiles' release never called (tolerated batch description).
+UNTRAINED_BATCH_HOOKS = ("on_test_batch_begin", "on_test_batch_end", "on_predict_batch_begin",
+                         "on_predict_batch_end")
+
+
+def legacy_names() -> dict[str, str]:
+    """{hook the loop calls: its older name} from hooks.toml's `alias_of` (on_train_batch_end: on_batch_end)."""
+    return {h.alias_of: h.name for h in load_hooks().values() if h.alias_of}
+
+
+def no_logs_hooks(profile: str = "keras0") -> frozenset[str]:
+    """The hooks (by the name the loop calls) that take no logs argument in `profile`, from hooks.toml."""
+    alias = {v: k for k, v in legacy_names().items()}
+    return frozenset(alias.get(h.name, h.name) for h in load_hooks().values() if profile in h.no_logs)
+
+
+def spec_keys(hook: str, profile: str, metrics: list[str] | frozenset[str], validated: bool = False
+              ) -> frozenset[str]:
+    """The logs keys hooks.toml gives `hook` in `profile`, expanded for this call.
+
+    `"<metrics>"` becomes `metrics` (the logged names besides loss), `val_` keys appear only when `validated`.
+    A profile without an entry for the hook takes its older name's entry (hooks.toml's `alias_of`), else the
+    next newer profile's (a loop that calls a hook its release did not have gives it the newer keys).
+    """
+    hooks = load_hooks()
+    entry = hooks[hook].logs
+    if profile not in entry:
+        older = legacy_names().get(hook)
+        if older and profile in hooks[older].logs:
+            entry = hooks[older].logs
+    newer = PROFILES[: PROFILES.index(profile) + 1][::-1]
+    template = next((entry[p] for p in newer if p in entry), ())
+    out: set[str] = set()
+    for key in template:
+        val = key.startswith("val_")
+        if val and not validated:
+            continue
+        prefix = "val_" if val else ""
+        bare = key[4:] if val else key
+        out.update(f"{prefix}{m}" for m in metrics) if bare == "<metrics>" else out.add(key)
+    return frozenset(out)
 
 
 @dataclass(frozen=True)
@@ -75,7 +111,7 @@ class CallExpectation:
 
 def metric_names(scenario: Scenario, profile: str = "keras3") -> list[str]:
     """The logged names of loss and the compiled metrics, in compile order, as `profile` spells them."""
-    names = METRIC_NAMES.get(profile, {})
+    names = facts(profile).metric_names
     return ["loss", *(names.get(m, m) for m in scenario.metrics)]
 
 
@@ -85,8 +121,8 @@ def metric_keys(scenario: Scenario, profile: str = "keras3") -> frozenset[str]:
 
 
 def batch_description(profile: str) -> frozenset[str]:
-    """The keys a training batch hook's logs carry besides the metrics (`batch`, `size` before Keras 3)."""
-    return BATCH_DESCRIPTION if profile in DESCRIBED_BATCHES else frozenset()
+    """The keys a training batch's begin logs carry in `profile` (hooks.toml: `batch`, `size` before Keras 3)."""
+    return spec_keys("on_train_batch_begin", profile, ())
 
 
 def groups(steps: int, per_execution: int) -> list[tuple[int, int]]:
@@ -115,82 +151,86 @@ def steps_run(call: Call) -> int:
 
 
 class _Walk:
-    """Walks one call in contract order, dispatching each hook to the recorders and running their actions."""
+    """Walks one call in contract order, dispatching each hook to the recorders and running their actions.
+
+    The keys every hook receives come from hooks.toml (`spec_keys`); what each action changes comes from
+    conformance.actions.
+    """
 
     def __init__(self, scenario: Scenario, call: Call, profile: str):
         self.scenario, self.call, self.profile = scenario, call, profile
         self.exp = CallExpectation(call=call, events=[[] for _ in call.recorders])
         self.fired: set[tuple[int, int]] = set()
-        self.flags = {"stop_training": False, "stop_evaluating": False, "stop_predicting": False}
+        self.flags = {k.do: False for k in ACTION_KINDS.values() if k.effect == "flag"}
         self.keys = metric_keys(scenario, profile)
+        self.metrics = tuple(metric_names(scenario, profile)[1:])
+        self.legacy, self.no_logs = legacy_names(), no_logs_hooks()
         self.epoch: int | None = None
         self.raised = False
 
+    def keys_of(self, hook: str, validated: bool = False) -> frozenset[str]:
+        return _keys(spec_dir(), hook, self.profile, self.metrics, validated)
+
     # one hook call, to every recorder in list order
-    def hook(self, name: str, index: int | None, keys: frozenset[str] | None, run: str,
-             group: tuple[int, int] | None = None, edit_target: bool = False) -> None:
+    def hook(self, name: str, index: int | None, run: str, group: tuple[int, int] | None = None,
+             validated: bool = False, keys: frozenset[str] | None = None, depth: int = 0,
+             recorders: tuple[int, ...] | None = None) -> None:
         if self.raised:
             return
+        keys = self.keys_of(name, validated) if keys is None else keys
+        if name == "on_epoch_end" and self.call.lr_schedule:
+            keys = keys | {facts(self.profile).lr_key}
         edited = False
         for r, spec in enumerate(self.call.recorders):
-            seen_keys = keys
-            if edited and keys is not None:
-                seen_keys = keys | {"extra"}
+            if recorders is not None and r not in recorders:
+                continue
+            seen_keys = edited_keys(keys) if edited else keys
             if spec.kind == "legacy":
-                if name not in LEGACY_NAMES:
+                if name not in self.legacy:
                     continue
-                hook_name = LEGACY_NAMES[name]
+                hook_name = self.legacy[name]
             elif spec.kind == "no_logs":
-                if name not in NO_LOGS_HOOKS:
+                if name not in self.no_logs:
                     continue
-                hook_name, seen_keys = LEGACY_NAMES.get(name, name), None
+                hook_name, seen_keys = self.legacy.get(name, name), None
             else:
                 hook_name = name
-            self.exp.events[r].append(Expected(hook_name, index, seen_keys, run, self.epoch, group))
-            if spec.kind != "full":
+            self.exp.events[r].append(Expected(hook_name, index, seen_keys, run, self.epoch, group, depth))
+            if spec.kind != "full" or depth:
                 continue
             for a, action in enumerate(spec.actions):
-                if (r, a) in self.fired or not self._matches(action, name, index):
+                if (r, a) in self.fired or not triggers(action.hook, action.index, action.epoch, name, index,
+                                                         self.epoch):
                     continue
                 self.fired.add((r, a))
-                if action.do == "raise":
+                effect = ACTION_KINDS[action.do].effect
+                if effect == "raise":
                     self.exp.raises = "probe"
                     self.raised = True
                     return
-                if action.do == "edit_logs" and edit_target:
-                    edited = True
-                    self.exp.edited_epochs[index] = r
-                elif action.do in self.flags:
+                if effect == "edit":
+                    edited = keys is not None and bool(keys)
+                    if name == "on_epoch_end":
+                        self.exp.edited_epochs[index] = r
+                elif effect == "flag":
                     if action.do == "stop_training" and self.exp.stop_set is None:
                         self.exp.stop_set = (name, index)
                     self.flags[action.do] = True
-                elif action.do in ("nested_evaluate", "nested_predict"):
-                    self.nested(r, action.do)
+                elif effect == "nested":
+                    self.nested(r, ACTION_KINDS[action.do].nested_method)
 
-    def _matches(self, action: Action, name: str, index: int | None) -> bool:
-        if action.hook != name:
-            return False
-        if action.index is not None and action.index != index:
-            return False
-        if action.epoch is not None and "batch" in name and self.epoch != action.epoch:
-            return False
-        return True
-
-    def nested(self, r: int, what: str) -> None:
+    def nested(self, r: int, method: str) -> None:
+        """evaluate() or predict() on the validation arrays, called by recorder `r` from inside a hook."""
         steps = data_batches(self.call.val_n, NESTED_DEFAULT_BATCH)
         self.exp.nested_params = {"verbose": 0, "epochs": 1, "steps": steps}
         self.exp.nested_done.append(r)
-        prefix = "test" if what == "nested_evaluate" else "predict"
-        end_keys = self.keys if prefix == "test" else frozenset()
-        batch_keys = self.keys if prefix == "test" else frozenset({"outputs"})
-        out = self.exp.events[r]
-        out.append(Expected(f"on_{prefix}_begin", None, frozenset(), f"nested-{prefix}", self.epoch, depth=1))
+        prefix = "on_test" if method == "evaluate" else "on_predict"
+        run, only = f"nested-{prefix[3:]}", (r,)
+        self.hook(f"{prefix}_begin", None, run, depth=1, recorders=only)
         for g in groups(steps, self.scenario.steps_per_execution):
-            out.append(Expected(f"on_{prefix}_batch_begin", g[0], frozenset(), f"nested-{prefix}", self.epoch,
-                                g, depth=1))
-            out.append(Expected(f"on_{prefix}_batch_end", g[1], batch_keys, f"nested-{prefix}", self.epoch,
-                                g, depth=1))
-        out.append(Expected(f"on_{prefix}_end", None, end_keys, f"nested-{prefix}", self.epoch, depth=1))
+            self.hook(f"{prefix}_batch_begin", g[0], run, g, depth=1, recorders=only)
+            self.hook(f"{prefix}_batch_end", g[1], run, g, depth=1, recorders=only)
+        self.hook(f"{prefix}_end", None, run, depth=1, recorders=only)
 
     # the three loops
     def fit(self) -> None:
@@ -200,48 +240,42 @@ class _Walk:
         exp.params = {"verbose": 0, "epochs": call.epochs, "steps": fit_steps(call)}
         _, n_val = train_val_sizes(call)
         exp.val_steps = data_batches(n_val, val_batch_size(call)) if call.validation else 0
-        empty = frozenset()
-        lr_keys = frozenset({LR_KEY[self.profile]}) if call.lr_schedule else empty
         exp.train_keys = self.keys
-        self.hook("on_train_begin", None, empty, "train")
-        last_logs: frozenset[str] = empty
+        self.hook("on_train_begin", None, "train")
+        last_validated = False
         for epoch in range(call.initial_epoch, call.epochs):
             if self.raised:
                 break
             self.epoch = epoch
             exp.epochs.append(epoch)
-            self.hook("on_epoch_begin", epoch, empty, "train")
-            described = batch_description(self.profile)
+            self.hook("on_epoch_begin", epoch, "train")
             for g in groups(steps, self.scenario.steps_per_execution):
-                self.hook("on_train_batch_begin", g[0], described, "train", g)
-                self.hook("on_train_batch_end", g[1], self.keys | described, "train", g)
+                self.hook("on_train_batch_begin", g[0], "train", g)
+                self.hook("on_train_batch_end", g[1], "train", g)
                 if self.flags["stop_training"] or self.raised:
                     break
-            epoch_keys = self.keys
-            if validates_on(call, epoch):
+            last_validated = validates_on(call, epoch)
+            if last_validated:
                 exp.validated.append(epoch)
                 self.evaluation("on_test", exp.val_steps, "val")
-                epoch_keys = self.keys | {f"val_{k}" for k in self.keys}
-            self.hook("on_epoch_end", epoch, epoch_keys | lr_keys, "train", edit_target=True)
-            last_logs = epoch_keys
+            self.hook("on_epoch_end", epoch, "train", validated=last_validated)
             if self.flags["stop_training"]:
                 break
         self.epoch = None
-        self.hook("on_train_end", None, last_logs, "train")
+        # The last epoch's keys; when no epoch ran there are no values to give.
+        end_keys = self.keys_of("on_train_end", last_validated) if exp.epochs else frozenset()
+        self.hook("on_train_end", None, "train", keys=end_keys)
 
     def evaluation(self, prefix: str, steps: int, run: str) -> None:
         """fit's validation run, evaluate() or predict(): begin, batch pairs, end."""
-        empty = frozenset()
-        is_test = prefix == "on_test"
-        batch_keys = self.keys if is_test else frozenset({"outputs"})
-        flag = "stop_evaluating" if is_test else "stop_predicting"
-        self.hook(f"{prefix}_begin", None, empty, run)
+        flag = "stop_evaluating" if prefix == "on_test" else "stop_predicting"
+        self.hook(f"{prefix}_begin", None, run)
         for g in groups(steps, self.scenario.steps_per_execution):
-            self.hook(f"{prefix}_batch_begin", g[0], empty, run, g)
-            self.hook(f"{prefix}_batch_end", g[1], batch_keys, run, g)
+            self.hook(f"{prefix}_batch_begin", g[0], run, g)
+            self.hook(f"{prefix}_batch_end", g[1], run, g)
             if self.raised or (run != "val" and self.flags[flag]):
                 break
-        self.hook(f"{prefix}_end", None, self.keys if is_test else empty, run)
+        self.hook(f"{prefix}_end", None, run)
 
     def standalone(self, prefix: str, run: str) -> None:
         call = self.call
@@ -250,6 +284,11 @@ class _Walk:
         known = call.steps is not None or call.input != "generator"  # a generator has no length
         self.exp.params = {"verbose": 0, "epochs": 1, "steps": steps if known else None}
         self.evaluation(prefix, steps, run)
+
+
+@lru_cache(maxsize=4096)
+def _keys(directory: Path, hook: str, profile: str, metrics: tuple[str, ...], validated: bool) -> frozenset[str]:
+    return spec_keys(hook, profile, metrics, validated)
 
 
 def expect_call(scenario: Scenario, call: Call, profile: str = "keras3") -> CallExpectation:

@@ -22,7 +22,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, rule, run_sta
 
 from conformance import hypothesis_profiles
 from conformance.adapters import Adapter
-from conformance.checks import CheckContext, run_checks
+from conformance.checks import CheckContext, CheckError, run_checks
 from conformance.model import expect_call
 from conformance.scenario import Scenario, to_snippet
 from conformance.spec import Clause, load_clauses
@@ -37,6 +37,7 @@ class ClauseTally:
     clause: Clause
     checked: int = 0
     failed: int = 0
+    check_errors: int = 0  # calls on which the clause's check raised (see SuiteError)
     messages: list[str] = field(default_factory=list)
     scenario: Scenario | None = None
     family: str | None = None
@@ -46,6 +47,8 @@ class ClauseTally:
     def status(self) -> str:
         if self.failed:
             return "fail"
+        if self.check_errors:
+            return "error"
         return "pass" if self.checked else "unchecked"
 
 
@@ -55,6 +58,20 @@ class AdapterError:
 
     family: str
     scenario: Scenario
+    traceback: str
+
+
+@dataclass
+class SuiteError:
+    """A check (or the model) raised on one call: the suite could not judge `clause` there.
+
+    Not a verdict on the implementation and not an adapter error: it points at the suite, or at a trace the
+    suite cannot read. `clause` is `None` when the model itself raised (then no clause was judged).
+    """
+
+    family: str
+    scenario: Scenario
+    clause: str | None
     traceback: str
 
 
@@ -84,6 +101,7 @@ class Run:
         self.ids = [c.id for c in self.clauses]
         self.tallies = {c.id: ClauseTally(c) for c in self.clauses}
         self.errors: list[AdapterError] = []
+        self.check_errors: list[SuiteError] = []
         self.families: dict[str, dict[str, float]] = {}
         self.scenarios_run = 0
         self.seconds = 0.0
@@ -95,31 +113,53 @@ class Run:
         try:
             session = self.adapter.start(scenario, self.profile)
             state = {"lr_changed": False, "previous_stop": False}
-            for call in scenario.calls:
+            traces = []
+            for call in scenario.calls:  # an exception here is the adapter's (or its recorders')
                 trace = session.call(call)
                 if trace.harness_errors:
                     raise RuntimeError("the recorder failed:\n" + trace.harness_errors[0])
-                for cid, msgs in self.check_call(scenario, call, trace, state).items():
-                    verdicts.setdefault(cid, []).extend(msgs)
+                traces.append(trace)
         except Exception:
             if record:
                 self.errors.append(AdapterError(family, scenario, traceback.format_exc(limit=12)[-4000:]))
             return {}
+        check_errors: list[CheckError] = []
+        for call, trace in zip(scenario.calls, traces):  # an exception here is the suite's: a check error
+            for cid, msgs in self.check_call(scenario, call, trace, state, check_errors).items():
+                verdicts.setdefault(cid, []).extend(msgs)
         if record:
             self.scenarios_run += 1
-            self.record(verdicts, scenario, family)
+            self.record(verdicts, scenario, family, check_errors)
         return verdicts
 
-    def check_call(self, scenario: Scenario, call, trace, state: dict[str, bool]) -> dict[str, list[str]]:
-        exp = expect_call(scenario, call, self.profile)
+    def check_call(self, scenario: Scenario, call, trace, state: dict[str, bool],
+                   check_errors: list[CheckError] | None = None) -> dict[str, list[str]]:
+        """Check one call's trace against every clause of the profile: {clause id: violations}.
+
+        Checks that raise are appended to `check_errors` (if given; the model raising is one with clause
+        `None`), and left out of the verdicts.
+        """
+        try:
+            exp = expect_call(scenario, call, self.profile)
+        except Exception:
+            if check_errors is None:
+                raise
+            check_errors.append(CheckError(None, traceback.format_exc(limit=8)[-3000:]))
+            return {}
         ctx = CheckContext(scenario, call, exp, trace, self.profile, lr_changed=state["lr_changed"],
                            previous_stop=state["previous_stop"])
-        verdicts = run_checks(ctx, self.ids)
+        verdicts = run_checks(ctx, self.ids, check_errors)
         state["lr_changed"] = state["lr_changed"] or call.lr_schedule
         state["previous_stop"] = exp.stop_set is not None or call.stop_preset
         return verdicts
 
-    def record(self, verdicts: dict[str, list[str]], scenario: Scenario, family: str) -> None:
+    def record(self, verdicts: dict[str, list[str]], scenario: Scenario, family: str,
+               check_errors: list[CheckError] = ()) -> None:
+        for err in check_errors:
+            if err.clause in self.tallies:
+                self.tallies[err.clause].check_errors += 1
+            if len(self.check_errors) < 50:
+                self.check_errors.append(SuiteError(family, scenario, err.clause, err.traceback))
         for cid, msgs in verdicts.items():
             tally = self.tallies[cid]
             tally.checked += 1
@@ -185,9 +225,10 @@ class Run:
                 trace = self.session.call(call)
                 if trace.harness_errors:
                     raise RuntimeError("the recorder failed:\n" + trace.harness_errors[0])
-                verdicts = run.check_call(self.setup, call, trace, self.state)
+                check_errors: list[CheckError] = []
+                verdicts = run.check_call(self.setup, call, trace, self.state, check_errors)
                 run.scenarios_run += 1
-                run.record(verdicts, scenario, "sequence")
+                run.record(verdicts, scenario, "sequence", check_errors)
                 failing = sorted(cid for cid, msgs in verdicts.items() if msgs)
                 if failing:
                     raise ClauseViolation(f"{failing[0]}: {verdicts[failing[0]][0]}")
@@ -268,4 +309,4 @@ def run_suite(adapter: Adapter, profile: str = "keras3", hypothesis_profile: str
     return run.run(families, with_sequences)
 
 
-__all__ = ["AdapterError", "ClauseTally", "Run", "run_suite", "st"]
+__all__ = ["AdapterError", "ClauseTally", "Run", "SuiteError", "run_suite", "st"]

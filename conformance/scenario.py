@@ -10,6 +10,8 @@ import math
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
+from conformance.actions import snippet_source
+
 TASKS = ("regression", "binary", "categorical")
 LOSSES = {"regression": "mse", "binary": "binary_crossentropy", "categorical": "categorical_crossentropy"}
 ACTIVATIONS = {"regression": "linear", "binary": "sigmoid", "categorical": "softmax"}
@@ -176,7 +178,7 @@ def validates_on(call: Call, epoch: int) -> bool:
 # --------------------------------------------------------------------------------------------- snippets
 _SNIPPET_RECORDER = '''
 class Recorder(keras.callbacks.Callback):
-    """Prints every hook call with its index and logs keys."""
+    """Prints every hook call with its index and logs keys, and does its actions (see perform above)."""
 
     def __init__(self, name, actions=()):
         super().__init__()
@@ -185,22 +187,16 @@ class Recorder(keras.callbacks.Callback):
     def _record(self, hook, index, logs):
         print(self.name, hook, index, None if logs is None else sorted(logs))
         for i, (do, a_hook, a_index, a_epoch) in enumerate(self.actions):
-            if i in self.done or a_hook != hook or a_index not in (None, index):
-                continue
-            if a_epoch is not None and "batch" in hook and getattr(self, "epoch", None) != a_epoch:
+            if i in self.done or not triggers(a_hook, a_index, a_epoch, hook, index, getattr(self, "epoch", None)):
                 continue
             self.done.add(i)
-            if do in ("stop_training", "stop_evaluating", "stop_predicting"):
-                setattr(self.model, do, True)
-            elif do == "nested_evaluate":
-                print(self.name, "nested evaluate ->", self.model.evaluate(x_val, y_val, verbose=0, callbacks=[self]))
-            elif do == "nested_predict":
-                self.model.predict(x_val, verbose=0, callbacks=[self])
-            elif do == "edit_logs" and logs is not None:
-                logs["loss"] = logs["loss"] * 10.0
-                logs["extra"] = 1.0
-            elif do == "raise":
-                raise RuntimeError("raised by the recorder")
+            perform(do, self.model, logs, self._nested, f"{hook}({index})")
+
+    def _nested(self, method):
+        if method == "evaluate":
+            print(self.name, "nested evaluate ->", self.model.evaluate(x_val, y_val, verbose=0, callbacks=[self]))
+        else:
+            self.model.predict(x_val, verbose=0, callbacks=[self])
 '''
 
 
@@ -240,6 +236,7 @@ def to_snippet(scenario: Scenario, module: str = "refimpl", preamble: str = "", 
     task = scenario.task
     out = [preamble.rstrip()] if preamble else []
     out += ["import numpy as np", f"import {module} as keras", _SNIPPET_HELPERS.format(task=task)]
+    out.append(snippet_source())
     out.append(_SNIPPET_RECORDER.strip("\n"))
     out.append(_snippet_hooks())
     out.append(f"model = keras.Sequential([keras.Input(({INPUT_DIM},)), "

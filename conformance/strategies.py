@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from conformance.model import steps_run
+from conformance.actions import KINDS as ACTION_KINDS
+from conformance.model import groups, steps_run
+from conformance.profiles import TABLE, facts
 from conformance.scenario import (
     TASKS,
     Action,
@@ -18,15 +20,13 @@ from conformance.scenario import (
     batch_size_of,
     data_batches,
 )
+from conformance.spec import clause_ids
 
 METRICS = {"regression": ("mae", "mse"), "binary": ("accuracy", "mae"), "categorical": ("accuracy",)}
 OPTIMIZERS = ("SGD", "Adam", "RMSprop", "Adagrad")
-FIT_HOOKS = ("on_train_batch_end", "on_epoch_end", "on_train_batch_begin", "on_epoch_begin", "on_train_begin",
-             "on_test_batch_end", "on_test_begin", "on_test_end", "on_train_end")
-# Keras 1 (seed 002) and Keras 0 (seed 000) fit arrays only: no generators, steps_per_epoch, validation_freq,
-# validation_batch_size or steps_per_execution; Keras 0 has no metrics argument (accuracy only, through
-# show_accuracy) and no initial_epoch. Their scenarios stay within what those signatures express.
-LEGACY_PROFILES = ("keras1", "keras0")
+# Profiles whose fit() takes arrays only (conformance.profiles: full_signatures False); their scenarios stay
+# within what those signatures express.
+LEGACY_PROFILES = tuple(name for name, p in TABLE.items() if p.legacy)
 BAD_FIT_ARGUMENTS = (
     ("batch_size", 0), ("batch_size", -1), ("epochs", -1), ("validation_split", 1.5),
     ("validation_split", -0.1), ("validation_freq", 0), ("steps_per_epoch", 0), ("initial_epoch", -1),
@@ -35,7 +35,7 @@ BAD_FIT_ARGUMENTS = (
 
 def _batch_sizes(profile: str) -> st.SearchStrategy[int | None]:
     """batch_size as passed; Keras 0 defaulted to 128, not 32, so its scenarios always pass one."""
-    return st.integers(1, 16) if profile == "keras0" else st.one_of(st.integers(1, 16), st.none())
+    return st.integers(1, 16) if facts(profile).needs_batch_size else st.one_of(st.integers(1, 16), st.none())
 
 
 def setups(profile: str = "keras3") -> st.SearchStrategy[Scenario]:
@@ -44,9 +44,9 @@ def setups(profile: str = "keras3") -> st.SearchStrategy[Scenario]:
     @st.composite
     def draw_setup(draw):
         task = draw(st.sampled_from(TASKS), label="task")
-        choices = METRICS[task] if profile != "keras0" else tuple(m for m in METRICS[task] if m == "accuracy")
+        choices = tuple(m for m in METRICS[task] if m == "accuracy" or not facts(profile).accuracy_only)
         metrics = draw(st.lists(st.sampled_from(choices), unique=True, max_size=2), label="metrics") if choices else []
-        legacy = profile in LEGACY_PROFILES
+        legacy = facts(profile).legacy
         return Scenario(
             task=task,
             metrics=tuple(metrics),
@@ -61,7 +61,7 @@ def setups(profile: str = "keras3") -> st.SearchStrategy[Scenario]:
 
 
 def _recorders(draw, profile: str, actions: list[Action]) -> tuple[RecorderSpec, ...]:
-    kinds = ["full", "legacy"] + (["no_logs"] if profile == "keras0" else [])
+    kinds = list(facts(profile).recorder_kinds())
     extra = draw(st.lists(st.sampled_from(kinds), max_size=2), label="more_recorders")
     owner = draw(st.integers(0, len(extra)), label="acting_recorder") if extra else 0
     recs = []
@@ -76,9 +76,7 @@ def _recorders(draw, profile: str, actions: list[Action]) -> tuple[RecorderSpec,
 def _fit_action(draw, call: Call, steps: int) -> Action:
     do = draw(st.sampled_from(("stop_training", "nested_evaluate", "edit_logs", "nested_predict", "raise")),
               label="action")
-    hooks = {"edit_logs": ("on_epoch_end",),
-             "nested_evaluate": ("on_epoch_end", "on_train_batch_end", "on_epoch_begin", "on_train_end"),
-             "nested_predict": ("on_epoch_end", "on_train_begin")}.get(do, FIT_HOOKS)
+    hooks = ACTION_KINDS[do].hooks
     hook = draw(st.sampled_from(hooks), label="action_hook")
     epoch_span = range(call.initial_epoch, max(call.epochs, call.initial_epoch + 1))
     epoch = draw(st.sampled_from(list(epoch_span)), label="action_epoch")
@@ -97,7 +95,7 @@ def _fit_action(draw, call: Call, steps: int) -> Action:
 def fit_calls(draw, profile: str = "keras3", actions: bool = True,
               inputs: tuple[str, ...] = ("arrays", "generator", "pydataset")) -> Call:
     """A fit() call: inputs, epochs, steps, validation, weights, recorders and their actions."""
-    legacy = profile in LEGACY_PROFILES
+    legacy = facts(profile).legacy
     if legacy:
         inputs = ("arrays",)
     kind = draw(st.sampled_from(inputs), label="input")
@@ -109,8 +107,8 @@ def fit_calls(draw, profile: str = "keras3", actions: bool = True,
     if validation == "split":
         n = max(4, n - n % 4)  # exact splits: n * (1 - split) is an integer
     batch_size = draw(_batch_sizes(profile), label="batch_size")
-    min_epochs = 1 if profile != "keras3" else 0
-    initial_epoch = 0 if profile == "keras0" else draw(st.sampled_from((0, 0, 1, 2)), label="initial_epoch")
+    min_epochs = facts(profile).min_epochs
+    initial_epoch = draw(st.sampled_from((0, 0, 1, 2)), label="initial_epoch") if facts(profile).initial_epoch else 0
     epochs = draw(st.integers(min_epochs, 3), label="epochs") + (initial_epoch if min_epochs else 0)
     finite = True
     steps = None
@@ -155,7 +153,7 @@ def fit_calls(draw, profile: str = "keras3", actions: bool = True,
 @st.composite
 def eval_calls(draw, method: str = "evaluate", profile: str = "keras3", actions: bool = True) -> Call:
     """An evaluate() or predict() call."""
-    legacy = profile in LEGACY_PROFILES
+    legacy = facts(profile).legacy
     kind = draw(st.sampled_from(("arrays",) if legacy else ("arrays", "generator", "pydataset")), label="input")
     n = draw(st.integers(1, 40), label="n")
     batch_size = draw(_batch_sizes(profile), label="batch_size")
@@ -201,8 +199,61 @@ def bad_input(draw, profile: str = "keras3") -> Scenario:
     return setup.replace(calls=(call,))
 
 
+# ------------------------------------------------------------------------------------ targeted families
+# Situations the general families reach rarely, each with the clauses it is there for: a family runs for a
+# profile when one of its clauses belongs to the profile.
+TARGETS: dict[str, tuple[str, ...]] = {
+    "stop_in_batch": ("fit.state.stop-after-batch", "fit.state.stop-finishes-epoch"),
+    "stop_before_batches": ("fit.state.stop-before-batches", "fit.state.stop-finishes-epoch"),
+    "edit_logs": ("state.log-edits-propagate", "state.history-equals-epoch-logs"),
+    "nested_in_batch": ("logs.values.nested-isolated", "callbacks.order.nested-call"),
+    "stop_predicting": ("predict.state.stop-predicting",),
+}
+
+
+def _running_fit(draw, profile: str) -> Call:
+    """A fit() call that runs at least one epoch, without actions."""
+    call = draw(fit_calls(profile, actions=False), label="call")
+    if call.epochs <= call.initial_epoch:  # mapped, not filtered: a rejected draw costs a whole new one
+        call = Call(**{**call.__dict__, "epochs": call.initial_epoch + 1})
+    return call
+
+
+@st.composite
+def targeted(draw, target: str, profile: str = "keras3") -> Scenario:
+    """A one-call scenario built around situation `target` (see TARGETS)."""
+    setup = draw(setups(profile), label="setup")
+    if target == "stop_predicting":
+        call = draw(eval_calls("predict", profile, actions=False), label="call")
+        steps = call.steps or data_batches(call.n, batch_size_of(call))
+        ends = [g[1] for g in groups(steps, setup.steps_per_execution)]
+        action = Action("stop_predicting", "on_predict_batch_end", draw(st.sampled_from(ends), label="action_index"))
+        return setup.replace(calls=(Call(**{**call.__dict__, "recorders": _recorders(draw, profile, [action])}),))
+    if target == "nested_in_batch":
+        setup = setup.replace(learning_rate=0.0)  # the running means are then checkable against test_on_batch
+    call = _running_fit(draw, profile)
+    epoch = draw(st.sampled_from(range(call.initial_epoch, call.epochs)), label="action_epoch")
+    pairs = groups(steps_run(call), setup.steps_per_execution)
+    if target in ("stop_in_batch", "nested_in_batch"):
+        hook = draw(st.sampled_from(("on_train_batch_end", "on_train_batch_begin")
+                                    if target == "stop_in_batch" else ("on_train_batch_end",)), label="action_hook")
+        index = draw(st.sampled_from([g[1] if hook.endswith("end") else g[0] for g in pairs]), label="action_index")
+        do = "stop_training" if target == "stop_in_batch" else "nested_evaluate"
+        action = Action(do, hook, index, epoch)
+    elif target == "stop_before_batches":
+        hook = draw(st.sampled_from(("on_epoch_begin", "on_train_begin")), label="action_hook")
+        action = Action("stop_training", hook, epoch if hook == "on_epoch_begin" else None)
+    else:  # edit_logs: the editor and, after it, a recorder that must see the edit
+        action = Action("edit_logs", "on_epoch_end", epoch)
+        later = draw(st.integers(1, 2), label="later_recorders")
+        recorders = (RecorderSpec("full", (action,)), *(RecorderSpec("full") for _ in range(later)))
+        return setup.replace(calls=(Call(**{**call.__dict__, "recorders": recorders}),))
+    return setup.replace(calls=(Call(**{**call.__dict__, "recorders": _recorders(draw, profile, [action])}),))
+
+
 def scenarios(family: str = "fit", profile: str = "keras3") -> st.SearchStrategy[Scenario]:
-    """Scenarios of one family: `fit`, `evaluate`, `predict`, `class_weight` or `bad_input`.
+    """Scenarios of one family: `fit`, `evaluate`, `predict`, `class_weight`, `bad_input`, or a targeted
+    family of `TARGETS`.
 
     Args:
         family: Which kind of call the scenario makes. Defaults to `"fit"`.
@@ -220,25 +271,31 @@ def scenarios(family: str = "fit", profile: str = "keras3") -> st.SearchStrategy
         return class_weighted(profile)
     if family == "bad_input":
         return bad_input(profile)
-    raise ValueError(f"unknown scenario family {family!r}; known: fit, evaluate, predict, class_weight, bad_input")
+    if family in TARGETS:
+        return targeted(family, profile)
+    raise ValueError(f"unknown scenario family {family!r}; known: {', '.join(FAMILIES)}")
 
 
-FAMILIES = ("fit", "evaluate", "predict", "class_weight", "bad_input")
+FAMILIES = ("fit", "evaluate", "predict", "class_weight", "bad_input", *TARGETS)
 
 
 def families(profile: str = "keras3") -> tuple[str, ...]:
-    """The scenario families worth running for `profile` (no bad-input clause binds keras1 or keras0)."""
-    return tuple(f for f in FAMILIES if not (f == "bad_input" and profile in LEGACY_PROFILES))
+    """The scenario families worth running for `profile`: bad_input and the targeted families only where one of
+    their clauses belongs to the profile."""
+    ids = clause_ids(profile)
+    return tuple(f for f in FAMILIES if (f != "bad_input" or facts(profile).checks_bad_input())
+                 and (f not in TARGETS or ids & set(TARGETS[f])))
 
 
 def expressible(scenario: Scenario, profile: str = "keras3") -> bool:
     """Whether `scenario` stays within the fit/evaluate/predict signatures of `profile`'s system."""
-    if profile not in LEGACY_PROFILES:
+    p = facts(profile)
+    if not p.legacy:
         return True
-    if scenario.steps_per_execution != 1 or (profile == "keras0" and set(scenario.metrics) - {"accuracy"}):
+    if scenario.steps_per_execution != 1 or (p.accuracy_only and set(scenario.metrics) - {"accuracy"}):
         return False
     return all(c.input == "arrays" and c.steps is None and c.validation_freq == 1 and not c.validation_batch_size
-               and not c.return_dict and not (profile == "keras0" and c.initial_epoch) for c in scenario.calls)
+               and not c.return_dict and not (not p.initial_epoch and c.initial_epoch) for c in scenario.calls)
 
 
 def any_call(profile: str = "keras3") -> st.SearchStrategy[Call]:

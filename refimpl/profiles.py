@@ -33,6 +33,8 @@ class Profile:
             / ``-inf`` (tf-keras); Keras 3 shows ``None``.
         checkpoint_says_finished: ``ModelCheckpoint(verbose=1)`` prints "finished saving" after each save
             (Keras 3).
+        train_end_logs: ``on_train_end`` receives a copy of the last epoch's logs; when False (Keras 1),
+            an empty dict.
     """
 
     name: str
@@ -47,6 +49,7 @@ class Profile:
     checkpoint_skips_without_monitor: bool = False
     checkpoint_best_starts_infinite: bool = False
     checkpoint_says_finished: bool = True
+    train_end_logs: bool = True
 
 
 # What Keras 0, 1 and 2 (tf-keras) share against Keras 3.
@@ -56,7 +59,7 @@ _BEFORE_KERAS3 = {"batch_logs_size": True, "batch_values_running_mean": False, "
 
 KERAS3 = Profile("keras3")
 KERAS2 = Profile("keras2", **_BEFORE_KERAS3, accuracy_key="acc")
-KERAS1 = Profile("keras1", **_BEFORE_KERAS3)
+KERAS1 = Profile("keras1", **_BEFORE_KERAS3, train_end_logs=False)
 KERAS0 = Profile("keras0", **_BEFORE_KERAS3, hooks_take_logs=False, batch_history=True)
 PROFILES = {p.name: p for p in (KERAS3, KERAS2, KERAS1, KERAS0)}
 

@@ -27,19 +27,25 @@ def load_expectations(impl: str, known_ids: set[str], path: Path | None = None) 
     Args:
         impl: Implementation id (`keras3-jax`, `refimpl`, ...); `<impl>.toml` is read, else nothing is expected.
         known_ids: Every clause id of the spec (all profiles), to warn about ids that match none.
-        path: Read this file instead. Defaults to `None`.
+        path: Read this file instead (a third party's own file, anywhere). Defaults to `None`.
 
     Returns:
         `({clause id: reason}, warnings)`.
 
     Raises:
-        ExpectationsError: On unknown keys, a missing reason or a clause listed twice.
+        ExpectationsError: On unknown keys, a missing reason or a clause listed twice, a file that is not TOML, or
+            a `path` that does not exist.
     """
-    path = path or DIRECTORY / f"{impl}.toml"
+    if path is not None and not Path(path).is_file():
+        raise ExpectationsError(f"expectations file {str(path)!r} does not exist")
+    path = Path(path) if path is not None else DIRECTORY / f"{impl}.toml"
     if not path.exists():
         return {}, []
     with path.open("rb") as f:
-        data = tomllib.load(f)
+        try:
+            data = tomllib.load(f)
+        except tomllib.TOMLDecodeError as e:
+            raise ExpectationsError(f"{path.name}: not valid TOML: {e}") from e
     unknown = set(data) - {"expect"}
     if unknown:
         raise ExpectationsError(f"{path.name}: unknown top-level key(s) {sorted(unknown)}; accepted: ['expect']")

@@ -13,17 +13,18 @@ from conformance.spec import clause_ids, load_clauses
 
 SCHEMA_VERSION = 1
 TEMPLATES = Path(__file__).parent
-OUTCOMES = ("pass", "xfail", "fail", "xpass", "unchecked")
+OUTCOMES = ("pass", "xfail", "fail", "xpass", "unchecked", "error")
 COMBINED = "report.json"
 
 
 def outcome(status: str, expected: str | None) -> str:
-    """pass / xfail (expected failure) / fail (unexpected) / xpass (unexpected pass) / unchecked."""
+    """pass / xfail (expected failure) / fail (unexpected) / xpass (unexpected pass) / unchecked / error (the
+    clause's check raised and it never failed: the suite could not judge it)."""
     if status == "fail":
         return "xfail" if expected else "fail"
     if status == "pass":
         return "xpass" if expected else "pass"
-    return "unchecked"
+    return "error" if status == "error" else "unchecked"
 
 
 def build_report(run: Run, expected: dict[str, str], warnings: list[str]) -> dict[str, Any]:
@@ -35,13 +36,15 @@ def build_report(run: Run, expected: dict[str, str], warnings: list[str]) -> dic
             "id": cid, "kind": c.kind, "statement": c.statement, "source": c.source, "hooks": list(c.hooks),
             "status": tally.status, "outcome": outcome(tally.status, expected.get(cid)),
             "expected_reason": expected.get(cid), "checked": tally.checked, "failed": tally.failed,
+            "check_errors": tally.check_errors,
             "messages": tally.messages, "shrunk": tally.shrunk, "family": tally.family,
             "scenario": tally.scenario.to_dict() if tally.scenario else None,
             "snippet": run.snippet(tally.scenario) if tally.scenario else None,
         })
     summary = {k: sum(r["outcome"] == k for r in rows) for k in OUTCOMES}
     summary["errors"] = len(run.errors)
-    unexpected = summary["fail"] + summary["xpass"] + summary["errors"]
+    summary["check_errors"] = len(run.check_errors)
+    unexpected = summary["fail"] + summary["xpass"] + summary["errors"] + summary["check_errors"]
     warnings = list(warnings) + [f"{r['id']}: never checked" for r in rows if r["outcome"] == "unchecked"]
     return {
         "schema": SCHEMA_VERSION,
@@ -56,8 +59,10 @@ def build_report(run: Run, expected: dict[str, str], warnings: list[str]) -> dic
         "summary": summary,
         "ok": unexpected == 0,
         "clauses": rows,
-        "errors": [{"family": e.family, "scenario": e.scenario.to_dict(), "traceback": e.traceback}
-                   for e in run.errors[:20]],
+        "errors": [{"kind": "adapter", "clause": None, "family": e.family, "scenario": e.scenario.to_dict(),
+                    "traceback": e.traceback} for e in run.errors[:20]]
+        + [{"kind": "check", "clause": e.clause, "family": e.family, "scenario": e.scenario.to_dict(),
+            "traceback": e.traceback} for e in run.check_errors[:20]],
         "warnings": warnings,
     }
 

@@ -3,7 +3,7 @@
   const data = JSON.parse(document.getElementById("data").textContent) || { clauses: [], reports: [] };
   const table = document.getElementById("matrix");
   const details = document.getElementById("details");
-  const label = { pass: "pass", xfail: "known", fail: "FAIL", xpass: "XPASS", unchecked: "unchecked" };
+  const label = { pass: "pass", xfail: "known", fail: "FAIL", xpass: "XPASS", unchecked: "unchecked", error: "ERROR" };
 
   function el(tag, attrs, text) {
     const node = document.createElement(tag);

@@ -7,6 +7,7 @@ missing field raises `SpecError` naming the file and the entry.
 
 from __future__ import annotations
 
+import os
 import sys
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -19,6 +20,9 @@ else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
 SPEC_DIR = Path(__file__).parent
+# Where the suite reads the spec from: `use_spec()` (the CLI's --spec) or this variable, else SPEC_DIR.
+SPEC_ENV = "KCC_CONFORMANCE_SPEC"
+_active: Path | None = None
 
 KINDS: tuple[str, ...] = ("order", "logs-keys", "logs-values", "params", "state", "errors")
 PROFILES: tuple[str, ...] = ("keras3", "keras2", "keras1", "keras0")
@@ -26,7 +30,7 @@ PROFILES: tuple[str, ...] = ("keras3", "keras2", "keras1", "keras0")
 _CLAUSE_REQUIRED = ("id", "kind", "profiles", "statement", "source")
 _CLAUSE_OPTIONAL = ("hooks", "since", "notes")
 _HOOK_REQUIRED = ("name", "args", "phase", "statement", "logs", "clauses")
-_HOOK_OPTIONAL = ("no_logs",)
+_HOOK_OPTIONAL = ("no_logs", "alias_of")
 _PHASES = ("fit", "evaluate", "predict")
 
 
@@ -72,6 +76,7 @@ class Hook:
     logs: dict[str, tuple[str, ...]]
     clauses: tuple[str, ...]
     no_logs: tuple[str, ...] = ()
+    alias_of: str | None = None
 
 
 def _check_keys(where: str, table: dict[str, Any], required: tuple[str, ...], optional: tuple[str, ...]) -> None:
@@ -128,6 +133,7 @@ def _parse_hook(path: Path, i: int, table: dict[str, Any]) -> Hook:
         logs={p: tuple(keys) for p, keys in logs.items()},
         clauses=tuple(table["clauses"]),
         no_logs=_check_profiles(where, table["no_logs"]) if "no_logs" in table else (),
+        alias_of=table.get("alias_of"),
     )
 
 
@@ -172,13 +178,49 @@ def load_spec(directory: Path | str = SPEC_DIR) -> tuple[list[Clause], list[Hook
         missing = [c for c in hook.clauses if c not in seen]
         if missing:
             raise SpecError(f"hook {hook.name}: cites unknown clause(s) {missing}")
+        if hook.alias_of is not None and hook.alias_of not in names:
+            raise SpecError(f"hook {hook.name}: alias_of names unknown hook {hook.alias_of!r}")
     return clauses, hooks
 
 
-@lru_cache(maxsize=1)
-def _cached() -> tuple[tuple[Clause, ...], tuple[Hook, ...]]:
-    clauses, hooks = load_spec()
+def use_spec(directory: Path | str | None) -> Path:
+    """Make the suite read its spec from `directory` (`None`: back to the default); returns the directory.
+
+    The suite's model, checks and clause list all read the spec through this one setting, so a run on an edited
+    copy of the spec judges implementations by the edited data.
+
+    Raises:
+        SpecError: If `directory` does not exist or its files are malformed.
+    """
+    global _active
+    if directory is None:
+        _active = None
+        return spec_dir()
+    path = Path(directory).resolve()
+    if not path.is_dir():
+        raise SpecError(f"spec directory {str(directory)!r} does not exist")
+    _cached(path)  # validate now, before anything runs
+    _active = path
+    return path
+
+
+def spec_dir() -> Path:
+    """The directory the suite reads the spec from (see `use_spec`; `KCC_CONFORMANCE_SPEC` also sets it)."""
+    if _active is not None:
+        return _active
+    env = os.environ.get(SPEC_ENV)
+    return Path(env).resolve() if env else SPEC_DIR
+
+
+@lru_cache(maxsize=4)
+def _cached(directory: Path | None = None) -> tuple[tuple[Clause, ...], tuple[Hook, ...]]:
+    clauses, hooks = load_spec(directory or spec_dir())
     return tuple(clauses), tuple(hooks)
+
+
+def load_hooks() -> dict[str, Hook]:
+    """The hooks of the active spec (`hooks.toml`), by name, in file order."""
+    return {h.name: h for h in _cached(spec_dir())[1]}
 
 
 def _check_profile_name(profile: str | None) -> None:
@@ -205,7 +247,7 @@ def load_clauses(profile: str | None = None) -> list[Clause]:
         'order'
     """
     _check_profile_name(profile)
-    clauses = _cached()[0]
+    clauses = _cached(spec_dir())[0]
     return [c for c in clauses if profile is None or profile in c.profiles]
 
 
@@ -250,7 +292,7 @@ def hook_table(profile: str = "keras3") -> list[dict[str, Any]]:
     _check_profile_name(profile)
     ids = clause_ids(profile)
     rows = []
-    for hook in _cached()[1]:
+    for hook in _cached(spec_dir())[1]:
         if profile not in hook.logs:
             continue
         args = [a for a in hook.args if not (a == "logs" and profile in hook.no_logs)]
@@ -266,5 +308,6 @@ def hook_table(profile: str = "keras3") -> list[dict[str, Any]]:
 
 
 __all__ = [
-    "KINDS", "PROFILES", "Clause", "Hook", "SpecError", "clause_ids", "hook_table", "load_clauses", "load_spec",
+    "KINDS", "PROFILES", "Clause", "Hook", "SpecError", "clause_ids", "hook_table", "load_clauses", "load_hooks",
+    "load_spec", "spec_dir", "use_spec",
 ]

@@ -192,7 +192,7 @@ def fit(model, config: args.FitConfig):
             break
     if epochs > initial_epoch:
         model.optimizer.finalize_variable_values(step.variables)
-    cb_list.on_train_end(training_logs)
+    cb_list.on_train_end(training_logs if profile.train_end_logs else {})
     return cb_list.history
 
 

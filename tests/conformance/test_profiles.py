@@ -7,6 +7,8 @@ from conformance.adapters.refimpl_adapter import DialectSession, RefimplAdapter
 from conformance.runner import Run
 from conformance.spec import PROFILES
 
+MIN_SCENARIOS = 20  # issue 12: under the ci hypothesis profile, every clause on at least 20 scenarios
+
 
 def failing(run: Run) -> set[str]:
     return {cid for cid, t in run.tallies.items() if t.failed} | ({"<adapter error>"} if run.errors else set())
@@ -16,7 +18,8 @@ def failing(run: Run) -> set[str]:
 def test_refimpl_profile_passes_its_own_clauses(profile):
     run = Run(RefimplAdapter(), profile, "ci", shrink=False).run()
     assert failing(run) == set(), [run.tallies[c].messages[:1] for c in failing(run) if c in run.tallies]
-    assert not [cid for cid, t in run.tallies.items() if not t.checked], "every clause is exercised"
+    rare = {cid: t.checked for cid, t in run.tallies.items() if t.checked < MIN_SCENARIOS}
+    assert not rare, f"under ci every clause is checked on at least {MIN_SCENARIOS} scenarios; these are not: {rare}"
 
 
 class Keras3Loop(RefimplAdapter):

@@ -1,0 +1,81 @@
+"""The suite's facts about each contract profile, in one table.
+
+What the hooks receive is the spec's business (`conformance/spec/hooks.toml`, read by `conformance.model`);
+this table holds the rest the suite needs to know: the names a profile logs under, whether its batch values are
+running means, and which fit/evaluate/predict arguments its release's signatures can express (what the
+strategies may draw). Facts derivable from the spec (which recorder kinds exist, which scenario families bind a
+clause) are derived from it here, not restated.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from conformance.spec import PROFILES, SpecError, clause_ids, load_hooks
+
+
+@dataclass(frozen=True)
+class ProfileFacts:
+    """What the suite knows about one profile besides the hook table.
+
+    Args:
+        name: `keras3`, `keras2`, `keras1` or `keras0`.
+        lr_key: The epoch logs key LearningRateScheduler writes (`learning_rate`; `lr` before Keras 3).
+        metric_names: How a compiled metric is logged when not under its own name (Keras 2: accuracy as `acc`).
+        running_means: Training batch-end values are running means over the epoch (Keras 3); when False they
+            are each batch's own values, averaged into the epoch by BaseLogger (Keras 2, 1, 0).
+        full_signatures: fit/evaluate/predict accept generators, PyDatasets, steps, validation_freq,
+            validation_batch_size, steps_per_execution and return_dict (Keras 2 and 3); Keras 1 and 0 fit arrays.
+        accuracy_only: compile() has no metrics argument; accuracy comes from show_accuracy (Keras 0).
+        initial_epoch: fit() takes initial_epoch (not Keras 0).
+        needs_batch_size: scenarios always pass batch_size (Keras 0 defaulted to 128, not 32).
+        min_epochs: The smallest epochs value scenarios draw (Keras 2 and older avoid epochs=0).
+    """
+
+    name: str
+    lr_key: str = "lr"
+    metric_names: dict[str, str] = field(default_factory=dict)
+    running_means: bool = False
+    full_signatures: bool = True
+    accuracy_only: bool = False
+    initial_epoch: bool = True
+    needs_batch_size: bool = False
+    min_epochs: int = 1
+
+    @property
+    def legacy(self) -> bool:
+        """Keras 1 and 0: arrays only and none of the later fit arguments."""
+        return not self.full_signatures
+
+    def recorder_kinds(self) -> tuple[str, ...]:
+        """The recording callbacks scenarios may use: `no_logs` where the spec has hooks without logs."""
+        no_logs = any(self.name in h.no_logs for h in load_hooks().values())
+        return ("full", "legacy", "no_logs") if no_logs else ("full", "legacy")
+
+    def checks_bad_input(self) -> bool:
+        """Whether a clause of this profile judges bad fit() arguments (else that scenario family is skipped)."""
+        return "errors.bad-fit-arguments" in clause_ids(self.name)
+
+
+TABLE: dict[str, ProfileFacts] = {p.name: p for p in (
+    ProfileFacts("keras3", lr_key="learning_rate", running_means=True, min_epochs=0),
+    ProfileFacts("keras2", metric_names={"accuracy": "acc"}),
+    ProfileFacts("keras1", full_signatures=False),
+    ProfileFacts("keras0", full_signatures=False, accuracy_only=True, initial_epoch=False, needs_batch_size=True),
+)}
+assert tuple(TABLE) == PROFILES, "one row per profile of the spec"
+
+
+def facts(profile: str) -> ProfileFacts:
+    """The row of `profile`.
+
+    Raises:
+        SpecError: If `profile` is unknown; the message lists the known ones.
+    """
+    try:
+        return TABLE[profile]
+    except KeyError:
+        raise SpecError(f"unknown profile {profile!r}; known profiles: {', '.join(PROFILES)}") from None
+
+
+__all__ = ["TABLE", "ProfileFacts", "facts"]
