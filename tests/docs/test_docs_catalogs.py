@@ -122,3 +122,109 @@ def test_term_checker_requires_the_glossary_term():
     assert not catalogs.check_terms("A callback runs.", "回调函数运行。", "zh_CN", terms)
     assert not catalogs.check_terms("Use ``callbacks=[...]``.", "使用 ``callbacks=[...]``。", "zh_CN", terms)
     assert catalogs.check_terms("Each epoch ends.", "각 에폭이 끝납니다.", "ko", terms)
+
+
+@pytest.mark.parametrize(
+    ("msgid", "msgstr"),
+    [
+        # single backticks: a default value, not the term (the padding 「各轮次的结果都发送到这里」 came from this)
+        ('path appended to ``root``. Defaults to `"/publish/epoch/end/"`.',
+         '附加在 ``root`` 之后的路径。默认为 `"/publish/epoch/end/"`。'),
+        # bare identifiers: snake_case, dotted names, calls, operands, keys of a mapping written out
+        ("Set model.epoch_count or epoch_end() once.", "设置一次 model.epoch_count 或 epoch_end()。"),
+        ("When epochs <= ``initial_epoch``, nothing runs.", "当 epochs <= ``initial_epoch`` 时不运行任何内容。"),
+        ("params {verbose: 0, epochs: 1}", "params {verbose: 0, epochs: 1}"),
+        # the project's keys written as bare words, kept as they are by the translation
+        ("``Callback.params`` holds exactly the keys verbose, epochs and steps.",
+         "``Callback.params`` 恰好包含 verbose、epochs 和 steps 这三个键。"),
+        # a link's target is not prose (its text is)
+        ("See `the guide <https://example.org/callbacks>`_.", "参见`指南 <https://example.org/callbacks>`_。"),
+    ],
+)
+def test_term_checker_ignores_code(msgid, msgstr):
+    assert catalogs.check_terms(msgid, msgstr, "zh_CN", catalogs.load_terms(), catalogs.load_key_names()) == []
+
+
+def test_term_checker_ignores_single_backtick_text():
+    terms = catalogs.load_terms()
+    assert not catalogs.check_terms('Defaults to `"epoch"`.', '默认为 `"epoch"`。', "zh_CN", terms)
+    assert not catalogs.check_terms('Defaults to `"epoch"`.', '기본값은 `"epoch"`\\ 입니다.', "ko", terms)
+    # the same word in prose still needs the term
+    assert catalogs.check_terms('Once per epoch. Defaults to `"epoch"`.', '默认为 `"epoch"`。', "zh_CN", terms)
+
+
+def test_term_checker_still_sees_prose_beside_key_names():
+    terms, keys = catalogs.load_terms(), catalogs.load_key_names()
+    # "epochs" twice in the English: the key and the plural; keeping one verbatim does not excuse the other
+    assert catalogs.check_terms("params has epochs; training runs 3 epochs.", "params 有 epochs；训练运行 3 次。",
+                                "zh_CN", terms, keys)
+    assert not catalogs.check_terms("params has epochs; training runs 3 epochs.",
+                                    "params 有 epochs；训练运行 3 个轮次。", "zh_CN", terms, keys)
+    # a term word that is not one of the project's keys is prose even when left in English
+    assert catalogs.check_terms("Each callback runs.", "每个 callback 都运行。", "zh_CN", terms, keys)
+
+
+# --- Korean particles after code ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("text", "particle_wanted"),
+    [
+        ("``wait``\\ 이 1씩 늘어납니다.", "가"),  # 웨이트: a vowel
+        (":attr:`wait`\\ 이 늘어납니다.", "가"),
+        ("``initial_epoch``\\ 이 0입니다.", "가"),  # 에포크
+        ("float은 float 그대로", "는"),  # a plain Latin word: 플로트
+        ("``fit()``\\ 는 호출합니다.", "은"),  # 핏
+        ("``None``\\ 를 받습니다.", "을"),  # 논
+        ("``EarlyStopping``\\ 는 멈춥니다.", "은"),  # 스토핑
+        ("``model``\\ 으로 저장합니다.", "로"),  # 모델: ㄹ takes 로
+        ("``ModelCheckpoint``\\ 과 함께", "와"),  # 포인트
+        ("``CSV``\\ 으로", "로"),  # spelled: 씨에스브이
+        ("``10``\\ 가 됩니다.", "이"),  # 십
+        ("콜백(callback)를 씁니다.", "을"),  # after a parenthesis: the word before it, 콜백
+        (":doc:`guide/callbacks`\\ 을 보십시오.", "를"),  # the linked page's title, as rendered
+    ],
+)
+def test_particle_checker_catches(text, particle_wanted):
+    titles = {"guide/callbacks": "콜백 사용하기"}
+    problems = catalogs.check_particles(text, titles, "index")
+    assert problems and problems[0].endswith(f"write {particle_wanted!r}"), problems
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "``wait``\\ 가 1씩 늘어납니다.",
+        "``fit()``\\ 은 ``evaluate()``\\ 를 호출하고, ``predict()``\\ 와 ``None``\\ 을 다룹니다.",
+        "``model``\\ 로, ``logs``\\ 로, ``batch_size``\\ 로, ``steps``\\ 로 씁니다.",
+        "``TerminateOnNaN``\\ 은 ``JSON``\\ 으로 씁니다.",
+        "Keras 3는 Keras 3은 ``keras1``\\ 과 keras2와",  # a version: 삼 or 쓰리, 일 or 원
+        "``Dense(784, 10)``\\ 은 ``Input(shape=(784,))``\\ 을",  # read through, or by the called name
+        "``wait``\\ 이며 ``x``\\ 이고",  # copulas are not checked
+        "콜백(callback)은 에포크(epoch)가",
+    ],
+)
+def test_particle_checker_accepts(text):
+    assert catalogs.check_particles(text, {}, "index") == []
+
+
+def test_particle_checker_catches_a_planted_mismatch_in_a_real_catalog(tmp_path):
+    """The check runs over the real Korean catalogs: plant 「``wait``\\ 이」 in a copy and it is reported."""
+    import shutil
+
+    shutil.copytree(catalogs.LOCALE_DIR / "ko", tmp_path / "ko")
+    path = tmp_path / "ko" / "LC_MESSAGES" / "api" / "earlystopping.po"
+    text = path.read_text(encoding="utf-8")
+    assert "``wait``\\\\ 가" in text
+    path.write_text(text.replace("``wait``\\\\ 가", "``wait``\\\\ 이", 1), encoding="utf-8")
+    problems = catalogs.check_language("ko", tmp_path)
+    assert [p.what for p in problems] == ["particle '이' after '``wait``' (read …웨이트): write '가'"], problems
+
+
+def test_every_korean_catalog_has_particles_that_agree_with_the_code_before_them():
+    titles = catalogs.page_titles("ko")
+    problems = []
+    for path in catalogs.catalogs("ko"):
+        docname = str(path.relative_to(catalogs.LOCALE_DIR / "ko" / "LC_MESSAGES").with_suffix(""))
+        for message in catalogs.entries(catalogs.load(path)):
+            problems += [f"{docname}: {p}" for p in catalogs.check_particles(message.string, titles, docname)]
+    assert not problems, "\n".join(problems)
