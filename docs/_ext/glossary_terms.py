@@ -1,4 +1,4 @@
-"""The glossary's term table, generated from ``docs/terms.toml``, and the Chinese search dictionary built from it.
+"""The glossary's term table, generated from ``docs/terms.toml``, and the search dictionary and synonyms from it.
 
 The term columns are the term base itself, identical in every language, so they are not translatable; the
 meaning column is English source text and goes through the catalogs like any paragraph.
@@ -14,6 +14,7 @@ try:
 except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib
 from docutils import nodes
+from search_synonyms import synonym_table
 from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.util.docutils import SphinxDirective
@@ -70,7 +71,8 @@ class TermTable(SphinxDirective):
 
 
 def _write_jieba_dictionary(app: Sphinx, config: Config) -> None:
-    """Give jieba the glossary's Chinese terms (and 回调, the short form readers search for) as words."""
+    """Give jieba the glossary's Chinese terms (and 回调, the short form readers search for) as words, and the
+    search language the glossary's synonyms for the language being built."""
     words = {
         part
         for term in load_terms(config.glossary_terms_file)
@@ -81,7 +83,8 @@ def _write_jieba_dictionary(app: Sphinx, config: Config) -> None:
     path = Path(app.doctreedir) / "jieba_terms.txt"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("".join(f"{word} 2000 n\n" for word in sorted(words)), encoding="utf-8")
-    config.html_search_options = {**(config.html_search_options or {}), "dict": str(path)}
+    synonyms = synonym_table(load_terms(config.glossary_terms_file), config.language or "en")
+    config.html_search_options = {**(config.html_search_options or {}), "dict": str(path), "synonyms": synonyms}
 
 
 def setup(app: Sphinx) -> dict[str, Any]:

@@ -20,6 +20,7 @@ import json
 import re
 from typing import Any
 
+from search_synonyms import SynonymSplitMixin
 from sphinx.application import Sphinx
 from sphinx.search import SearchLanguage
 
@@ -72,8 +73,11 @@ var Stemmer = function () {
 """
 
 
-class SearchKorean(SearchLanguage):
-    """Sphinx search language ``ko``: split on non-word characters, strip particles from Hangul words."""
+class SearchKorean(SynonymSplitMixin, SearchLanguage):
+    """Sphinx search language ``ko``: split on non-word characters, strip particles from Hangul words.
+
+    The glossary's Korean synonyms are indexed beside the terms (search_synonyms.py): 에폭 finds 에포크.
+    """
 
     lang = "ko"
     language_name = "Korean"

@@ -106,3 +106,31 @@ def test_javascript_and_python_stemmers_agree(browser, site_url):
     script = f"(() => {{ const s = new Stemmer(); return {json.dumps(words)}.map(w => s.stemWord(w)); }})()"
     js = browser.evaluate(script)
     assert js == [korean_search.stem_korean(w) for w in words]
+
+
+def _pages(links: list[str], site_url: str, language: str) -> set[str]:
+    prefix = f"{site_url}/{language}/"
+    assert all(link.startswith(prefix) for link in links), links
+    return {link[len(prefix):].split("?")[0].split("#")[0] for link in links}
+
+
+@pytest.mark.parametrize(
+    ("language", "synonym", "term"),
+    [("ko", "에폭", "에포크"), ("ko", "뱃치", "배치"),
+     ("zh_CN", "周期", "轮次"), ("zh_CN", "时期", "轮次"), ("zh_CN", "批量", "批次")],
+)
+def test_a_glossary_synonym_lists_the_pages_of_its_term(browser, site_url, language, synonym, term):
+    """Readers of keras-docs-ko and the seeds write 에폭, of keras-docs-zh 周期 / 批量: they find the term's pages."""
+    by_synonym = _pages(search(browser, site_url, language, synonym), site_url, language)
+    by_term = _pages(search(browser, site_url, language, term), site_url, language)
+    assert by_term, f"searching {term!r} in {language} found nothing"
+    assert by_synonym == by_term, f"{synonym!r}: {sorted(by_synonym)}\n{term!r}: {sorted(by_term)}"
+    # the epoch and batch pages of the guide and the API are among them
+    assert {"guide/callbacks.html", "guide/writing-callbacks.html", "api/callback.html"} <= by_synonym
+
+
+@pytest.mark.parametrize("language", ["zh_CN", "ko"])
+def test_the_english_term_still_finds_the_code_names_of_translated_pages(browser, site_url, language):
+    """``epoch`` stays in English in the translations (CSVLogger's first column, ModelCheckpoint's template)."""
+    pages = _pages(search(browser, site_url, language, "epoch"), site_url, language)
+    assert {"api/csvlogger.html", "api/modelcheckpoint.html"} <= pages, sorted(pages)
