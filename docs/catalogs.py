@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -84,10 +85,40 @@ def markup_signature(text: str) -> dict[str, Counter]:
     }
 
 
+# rst recognises inline markup only between whitespace or punctuation: ``code``的 or 一个*强调* shows the
+# backticks or asterisks as they are. Before a start-string: whitespace, - : / ' " < ( [ { or Unicode
+# punctuation Pd Po Ps Pi Pf; after an end-string: whitespace, - . , : ; ! ? \ / ' " ) ] } > or Pd Po Pe Pi Pf.
+_MARKUP_SPAN = re.compile(
+    r"``(?:[^`]|`(?!`))+?``(?!`)|:[\w:+-]+:`[^`]+`|`[^`]+`__?|(?<![*\\])\*\*[^*\s][^*]*?\*\*|(?<![*\\])\*[^*\s][^*]*?\*(?!\*)"
+)
+
+
+def _may_precede_markup(ch: str | None) -> bool:
+    return ch is None or ch.isspace() or ch in "-:/'\"<([{" or unicodedata.category(ch) in (
+        "Pd", "Po", "Ps", "Pi", "Pf")
+
+
+def _may_follow_markup(ch: str | None) -> bool:
+    return ch is None or ch.isspace() or ch in "-.,:;!?\\/'\")]}>" or unicodedata.category(ch) in (
+        "Pd", "Po", "Pe", "Pi", "Pf")
+
+
+def check_markup_boundaries(text: str) -> list[str]:
+    """Inline markup in ``text`` that rst would not recognise because a letter touches it."""
+    problems = []
+    for match in _MARKUP_SPAN.finditer(text):
+        before = text[match.start() - 1] if match.start() else None
+        after = text[match.end()] if match.end() < len(text) else None
+        if not (_may_precede_markup(before) and _may_follow_markup(after)):
+            shown = text[max(0, match.start() - 4): match.end() + 4]
+            problems.append(f"markup touches a letter and is shown as typed: {shown!r} (add a space, or \\ + space)")
+    return problems
+
+
 def check_markup(msgid: str, msgstr: str) -> list[str]:
     """How ``msgstr`` fails to keep the markup of ``msgid``, as readable sentences (empty when it keeps it)."""
     source, target = markup_signature(msgid), markup_signature(msgstr)
-    problems = []
+    problems = check_markup_boundaries(msgstr)
     for kind in source:
         missing = source[kind] - target[kind]
         extra = target[kind] - source[kind]
@@ -209,6 +240,7 @@ READINGS: dict[str, str] = {
     "summon": "서먼", "lump": "럼프", "pile": "파일", "impl": "임플", "impls": "임플스",
     # acronyms said as words; any other all-capital name is spelled letter by letter (CSV, URL, HTTP)
     "JSON": "제이슨", "NaN": "난", "POST": "포스트", "TOML": "토믈",
+    "FILE": "파일", "NAME": "네임",  # placeholders in usage lines (--spec FILE) are read as the word
 }
 _LETTERS = dict(zip("abcdefghijklmnopqrstuvwxyz", (
     "에이 비 씨 디 이 에프 지 에이치 아이 제이 케이 엘 엠 엔 "

@@ -228,3 +228,19 @@ def test_every_korean_catalog_has_particles_that_agree_with_the_code_before_them
         for message in catalogs.entries(catalogs.load(path)):
             problems += [f"{docname}: {p}" for p in catalogs.check_particles(message.string, titles, docname)]
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("测试套件报告一个*适配器错误*；", True),  # rst shows the asterisks: a CJK letter touches them
+        ("调用``fit``的结果", True),
+        ("콜백은 ``fit``에 전달됩니다.", True),  # a Korean particle needs the escaped space
+        ("测试套件报告一个 *适配器错误*；", False),
+        ("保存模型（``model.save``）", False),
+        ("``logs``\\ 에 넣습니다. :doc:`guide/callbacks`\\ 를 보십시오.", False),
+        ("**refimpl**：用 numpy 编写", False),
+    ],
+)
+def test_markup_checker_sees_markup_that_rst_would_not_recognise(text, problem):
+    assert bool(catalogs.check_markup_boundaries(text)) is problem
