@@ -434,6 +434,23 @@ def page_titles(language: str, locale_dir: Path = LOCALE_DIR) -> dict[str, str]:
     return titles
 
 
+
+_KO_PLAIN_ENDING = re.compile(r"(?:한|된|있|없|았|었|였|겠|는)다\.(?=\s|$)")
+
+
+def check_register(text: str, language: str) -> list[str]:
+    """Departures from the one register each language uses (locale/README.md, "Register")."""
+    problems = []
+    if language == "zh_CN" and "您" in text:
+        problems.append("register: 您; these pages address the reader as 你 or with no pronoun")
+    if language == "ko":
+        if re.search(r"니다:\s*$", text):
+            problems.append("register: a sentence ends in 「…니다:」; end it with a full stop")
+        if _KO_PLAIN_ENDING.search(text):
+            problems.append("register: a plain -다 ending; these pages use the formal -ㅂ니다")
+    return problems
+
+
 def check_language(language: str, locale_dir: Path = LOCALE_DIR, *, terms: bool = True) -> list[Problem]:
     """Markup and term problems in every translated message of ``language``; in Korean, particles after code."""
     term_list = load_terms() if terms else []
@@ -449,6 +466,8 @@ def check_language(language: str, locale_dir: Path = LOCALE_DIR, *, terms: bool 
             for what in check_markup(message.id, message.string):
                 problems.append(Problem(name, message.id, what))
             for what in check_terms(message.id, message.string, language, term_list, key_names):
+                problems.append(Problem(name, message.id, what))
+            for what in check_register(message.string, language):
                 problems.append(Problem(name, message.id, what))
             if language == "ko":
                 for what in check_particles(message.string, titles, docname):

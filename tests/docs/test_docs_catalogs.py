@@ -244,3 +244,18 @@ def test_every_korean_catalog_has_particles_that_agree_with_the_code_before_them
 )
 def test_markup_checker_sees_markup_that_rst_would_not_recognise(text, problem):
     assert bool(catalogs.check_markup_boundaries(text)) is problem
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "flagged"),
+    [
+        ("继承它并重写您需要的钩子方法。", "zh_CN", True),
+        ("继承它并重写需要的钩子方法。", "zh_CN", False),
+        ("옵션은 다음과 같습니다:", "ko", True),
+        ("옵션은 다음과 같습니다.", "ko", False),
+        ("콜백은 훅 메서드를 호출한다.", "ko", True),
+        ("에포크마다 한 줄을 출력합니다.", "ko", False),
+    ],
+)
+def test_register_check(text, language, flagged):
+    assert bool(catalogs.check_register(text, language)) is flagged
