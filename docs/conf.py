@@ -6,6 +6,7 @@ Build all three languages with ``python docs/build.py``; see ``docs/translating.
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 DOCS_DIR = Path(__file__).resolve().parent
@@ -16,7 +17,8 @@ sys.path.insert(0, str(DOCS_DIR / "_ext"))
 
 project = "Keras callback contract"
 author = "The keras-callback-contract authors"
-copyright = "2025, the keras-callback-contract authors"
+# The year of the build (Sphinx puts SOURCE_DATE_EPOCH's year there when that is set, for reproducible builds).
+copyright = f"2025–{time.gmtime().tm_year}, the keras-callback-contract authors"
 release = "0.1.0"
 
 extensions = [
@@ -80,7 +82,9 @@ html_show_sourcelink = False
 
 # --- autodoc ------------------------------------------------------------------------------------------------
 autodoc_member_order = "bysource"
-autodoc_typehints = "description"
+# Types go in the signature: in the description they made a second, bare "Parameters" list after the
+# described one (napoleon's Args) on every page whose docstring has more than one section.
+autodoc_typehints = "signature"
 autoclass_content = "class"
 autodoc_inherit_docstrings = False
 napoleon_google_docstring = True
