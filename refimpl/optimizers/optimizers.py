@@ -30,6 +30,15 @@ class SGD(Optimizer):
     def build_slots(self, variable):
         return [self._slot(variable, "momentum")] if self.momentum else []
 
+    def apply(self, grads, variables) -> None:
+        if self.momentum or self._clips or self.weight_decay or self.use_ema or self._built_for is None:
+            return super().apply(grads, variables)
+        # Plain SGD, the common case: the same update as ``update`` without a call per variable.
+        lr = self._current_lr()
+        for var, grad in zip(variables, grads):
+            var.value -= lr * grad
+        self.iterations.value += 1
+
     def update(self, variable, grad, slots, lr):
         if not slots:
             variable.value -= lr * grad

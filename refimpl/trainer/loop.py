@@ -14,6 +14,7 @@ import numpy as np
 
 from ..callbacks.callback_list import CallbackList
 from ..layers.base import forward
+from ..losses import Loss
 from . import arguments as args
 from .data import ArraySource, EpochBatches, executions, warn_ran_out, weigh_classes
 from .fit_state import FitState
@@ -21,6 +22,9 @@ from .fit_state import FitState
 
 def _batch_logs(profile, index: int, batch) -> dict:
     return {"batch": index, "size": len(batch[0])} if profile.batch_logs_size else {}
+
+
+_FLOAT32 = np.dtype("float32")
 
 
 class Step:
@@ -35,32 +39,45 @@ class Step:
         # The first layer with weights needs no input gradient: nothing before it learns.
         first = next((i for i, layer in enumerate(self.layers) if layer.trainable_weights), len(self.layers))
         self.backward_layers = self.layers[first:][::-1]
-        self._uniform: dict[int, np.ndarray] = {}
+        self._uniform: dict[int, tuple[np.ndarray, np.float32]] = {}
         # compile(loss_weights=[w]) scales the loss, its gradient and the logged value.
         self.loss_scale = np.float32(model._loss_scale)
+        self.scaled = bool(self.loss_scale != 1)
+        # Float32 targets of the prediction's rank need no preparing when the loss keeps Loss.prepare.
+        self.plain_targets = type(self.loss).prepare is Loss.prepare and not self.loss.sparse
+        self.inner_backward = self.backward_layers[:-1]
+        self.first_backward = self.backward_layers[-1] if self.backward_layers else None
+
+    def _batch_constants(self, n: int):
+        """``(1/n per sample, n)`` as float32, made once per batch size."""
+        found = self._uniform.get(n)
+        if found is None:
+            found = self._uniform[n] = (np.full(n, 1.0 / n, dtype="float32"), np.float32(n))
+        return found
 
     def train(self, x, y, sw):
         y_pred = forward(self.layers, x, True)
-        y_true, y_pred_checked = self.loss.prepare(y, y_pred)
-        n = y_pred.shape[0]
-        if sw is None:
-            upstream = self._uniform.get(n)
-            if upstream is None:
-                upstream = self._uniform[n] = np.full(n, 1.0 / n, dtype="float32")
+        if self.plain_targets and y.dtype == _FLOAT32 and y.ndim == y_pred.ndim:
+            y_true, y_pred_checked = y, y_pred  # what Loss.prepare would return
         else:
-            upstream = sw.reshape(n).astype("float32", copy=False) / np.float32(n)
-        if self.loss_scale != 1:
+            y_true, y_pred_checked = self.loss.prepare(y, y_pred)
+        n = y_pred.shape[0]
+        upstream, n32 = self._batch_constants(n)
+        if sw is not None:
+            upstream = sw.reshape(n).astype("float32", copy=False) / n32
+        if self.scaled:
             upstream = upstream * self.loss_scale
         values, grad = self.loss.values_and_gradient(y_true, y_pred_checked, upstream)
         # sum(w * v) / n, in float32 as Keras reduces it.
-        loss_value = np.add.reduce(values if sw is None else values * sw.reshape(n), dtype="float32") / np.float32(n)
-        if self.loss_scale != 1:
+        loss_value = np.add.reduce(values if sw is None else values * sw.reshape(n), dtype="float32") / n32
+        if self.scaled:
             loss_value = loss_value * self.loss_scale
-        grad = grad.astype("float32", copy=False)
-        for layer in self.backward_layers[:-1]:
+        if grad.dtype != _FLOAT32:
+            grad = grad.astype("float32")
+        for layer in self.inner_backward:
             grad = layer.backward(grad)
-        if self.backward_layers:
-            self.backward_layers[-1].backward(grad, need_input_grad=False)
+        if self.first_backward is not None:
+            self.first_backward.backward(grad, need_input_grad=False)
         grads = [g for layer in self.trainable_layers for g in layer.grads]
         self.optimizer.apply(grads, self.variables)
         return float(loss_value), n, y_pred
@@ -204,8 +221,10 @@ def _train_epoch(model, epoch: int, batches: EpochBatches, cb_list: CallbackList
     if groups is None:
         return None
     y_shape = batches.source.y.shape if isinstance(batches.source, ArraySource) else None
-    # Running means are only turned into a logs dict per batch when some callback will read it.
+    # Running means are only turned into a logs dict per batch when some callback will read it, and a batch
+    # hook nobody overrides is not called at all.
     wants_batch_logs = cb_list.dispatches("on_train_batch_end")
+    wants_batch_begin = cb_list.dispatches("on_train_batch_begin")
     running = None
     cb_list.on_epoch_begin(epoch, {})
     logs: dict = {}
@@ -215,7 +234,8 @@ def _train_epoch(model, epoch: int, batches: EpochBatches, cb_list: CallbackList
         if skip:
             skip = 0
             state._leave_skipped()
-        cb_list.on_train_batch_begin(index, _batch_logs(profile, index, group[0]))
+        if wants_batch_begin:
+            cb_list.on_train_batch_begin(index, _batch_logs(profile, index, group[0]))
         this_batch = None
         for x_b, y_b, sw_b in group:
             loss_value, n, y_pred = step.train(x_b, y_b, sw_b)
@@ -232,7 +252,7 @@ def _train_epoch(model, epoch: int, batches: EpochBatches, cb_list: CallbackList
             logs = (this_batch or running).logs()
             if profile.batch_logs_size:
                 logs = {"batch": index, "size": sum(len(b[0]) for b in group), **logs}
-        cb_list.on_train_batch_end(index + len(group) - 1, logs)
+            cb_list.on_train_batch_end(index + len(group) - 1, logs)
         if model.stop_training:
             break
     else:
