@@ -71,7 +71,7 @@ class Mean(Metric):
         >>> m = keras.metrics.Mean()
         >>> m.update_state([1.0, 3.0]); m.update_state(5.0, sample_weight=2.0)
         >>> m.result()
-        3.8
+        3.5
     """
 
     def __init__(self, name: str = "mean", dtype: str = "float32"):
