@@ -3,6 +3,8 @@
 Exit status: 0 when every clause came out as its expectations file says (pass, or known failure), 1 on any
 unexpected failure, unexpected pass, adapter error or check error, 2 on bad command-line input or a missing
 implementation.
+With `--callback MODULE:FACTORY` it checks a callback instead (conformance.callback_check): 0 when nothing was
+found, 1 on findings, 2 on bad input.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pathlib import Path
 
 from conformance import hypothesis_profiles
 from conformance.adapters import AdapterUnavailable, UnknownImplementation, get_adapter, implementation_names
+from conformance.callback_check import cli as callback_cli
 from conformance.expectations import ExpectationsError, load_expectations
 from conformance.report import build_report, write_report
 from conformance.runner import run_suite
@@ -41,6 +44,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--list-impls", action="store_true", help="list the known implementations and exit")
     p.add_argument("--list-clauses", action="store_true", help="list the clauses of --profile and exit")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
+    callback_cli.add_arguments(p)
     return p
 
 
@@ -71,6 +75,8 @@ def print_table(report: dict, out=None) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if args.callback:
+        return callback_cli.run(args)
     try:
         if args.list_impls:
             for name in implementation_names():

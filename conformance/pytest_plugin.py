@@ -10,6 +10,9 @@ An unknown `--conformance-impl` name is a usage error that lists the known names
 be imported gives one failing test that says what to install. `--conformance-expectations FILE` reads the known
 failures from FILE (a third party's own file) instead of `conformance/expectations/<impl>.toml`. Settings come
 from the hypothesis profile chosen with `--hypothesis-profile` (default `ci`, registered by this plugin).
+
+`--conformance-callback MODULE:FACTORY` (repeatable) instead adds one test per callback: the callback check
+(conformance.callback_check) on `--conformance-impl` (default refimpl).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import pytest
 
 from conformance import hypothesis_profiles
 from conformance.adapters import AdapterUnavailable, UnknownImplementation, get_adapter
+from conformance.callback_check import pytest_items as callback_items
 from conformance.expectations import ExpectationsError, load_expectations
 from conformance.report import build_report
 from conformance.runner import run_suite
@@ -36,6 +40,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--conformance-profile", default="keras3", metavar="PROFILE",
                     help="contract profile: keras3, keras2, keras1 or keras0 (default keras3)")
     group.addoption("--conformance-backend", default=None, metavar="BACKEND", help="backend for keras3")
+    callback_items.add_options(group)
     group.addoption("--conformance-expectations", default=None, metavar="FILE",
                     help="the implementation's known failures ([[expect]] tables with clause and reason); "
                          "default: conformance/expectations/<impl>.toml when it exists")
@@ -189,8 +194,9 @@ class ConformanceCollector(pytest.Collector):
 
 
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list) -> None:
+    callback_items.add_items(session, config, items)
     impl = config.getoption("--conformance-impl")
-    if not impl:
-        return
+    if not impl or config.getoption("--conformance-callback"):
+        return  # with --conformance-callback, --conformance-impl says where the callbacks run
     collector = ConformanceCollector.from_parent(session, name=f"conformance[{impl}]")
     items.extend(collector.collect())
