@@ -9,9 +9,11 @@ has. Each run's verdict is cached, so hypothesis's replays cost nothing and cann
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from hypothesis import Phase, given, settings
@@ -22,12 +24,19 @@ from conformance.callback_check.plan import RunPlan, corner_plans, run_plans
 from conformance.callback_check.program import program
 from conformance.callback_check.worker import Worker
 
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+EXPECTATIONS = Path(__file__).resolve().parents[1] / "expectations"
+
 DEFAULT_BUDGET = 25.0  # seconds for one callback on refimpl; a live implementation gets LIVE_BUDGET
 LIVE_BUDGET = 300.0
 DEFAULT_TIMEOUT = {"refimpl": 5.0}
 LIVE_TIMEOUT = 60.0
 EXAMPLES = {"ci": 300, "dev": 600, "thorough": 3000}
-MAX_HANGS = 3  # each hang costs the timeout and a new worker: after this many, no new runs start
+MAX_HANGS = 2  # each hang costs the timeout and a new worker: after this many, no new runs start
 
 
 @dataclass
@@ -42,10 +51,11 @@ class CallbackFinding:
     traceback: str = ""
     runs: int = 1
     nested: bool = False
+    known: str = ""  # the reason, when the implementation's expectations list this finding
 
     def to_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, "where": self.where, "message": self.message, "runs": self.runs,
-                "traceback": self.traceback, "snippet": self.snippet, "nested": self.nested}
+                "traceback": self.traceback, "snippet": self.snippet, "nested": self.nested, "known": self.known}
 
 
 @dataclass
@@ -58,6 +68,7 @@ class CallbackReport:
     runs: int = 0
     seconds: float = 0.0
     findings: list[CallbackFinding] = field(default_factory=list)
+    known: list[CallbackFinding] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     coverage: dict[str, int] = field(default_factory=dict)
     unchecked_files: list[str] = field(default_factory=list)
@@ -71,7 +82,7 @@ class CallbackReport:
         return {"target": self.target, "impl": self.impl, "version": self.version, "runs": self.runs,
                 "seconds": round(self.seconds, 2), "ok": self.ok, "budget_spent": self.budget_spent,
                 "coverage": self.coverage, "unchecked_files": self.unchecked_files, "errors": self.errors,
-                "findings": [f.to_dict() for f in self.findings]}
+                "findings": [f.to_dict() for f in self.findings], "known": [f.to_dict() for f in self.known]}
 
     def format(self, snippets: bool = True) -> str:
         """The report as text: one block per finding, with the replay snippet."""
@@ -83,6 +94,9 @@ class CallbackReport:
             lines.append("  files no reader claims (not checked): " + ", ".join(self.unchecked_files[:10]))
         for e in self.errors:
             lines.append(f"ERROR {e}")
+        for f in self.known:
+            lines.append(f"KNOWN {f.kind} {f.where}: {f.message.splitlines()[0]}  [{f.runs} runs]: a defect of "
+                         f"{self.impl} listed in its expectations, not of the callback")
         for f in self.findings:
             lines.append("")
             nested = " (in an evaluate nested in fit)" if f.nested else ""
@@ -98,6 +112,32 @@ class CallbackReport:
         lines.append("OK: no crash, hang, half-written file or broken invariant" if self.ok else
                      f"{len(self.findings)} finding(s), {len(self.errors)} error(s)")
         return "\n".join(lines)
+
+
+def load_known(impl: str, directory: Path = EXPECTATIONS) -> list[dict[str, str]]:
+    """The loop defects of `impl` that callback checks run into: ``callback-check-<impl>.toml``'s ``[[known]]``.
+
+    Raises:
+        ValueError: If an entry lacks ``kind``, ``where``, ``message`` or ``reason``, or has other keys.
+    """
+    path = directory / f"callback-check-{impl}.toml"
+    if not path.exists():
+        return []
+    with path.open("rb") as f:
+        data = tomllib.load(f)
+    entries = data.get("known", [])
+    for i, e in enumerate(entries):
+        if set(e) != {"kind", "where", "message", "reason"}:
+            raise ValueError(f"{path.name}: entry #{i + 1} needs exactly kind, where, message and reason")
+    return entries
+
+
+def _known_reason(verdict: dict[str, Any], known: list[dict[str, str]]) -> str:
+    for e in known:
+        if (verdict.get("kind"), verdict.get("where")) == (e["kind"], e["where"]) and \
+                verdict.get("message", "").startswith(e["message"]):
+            return e["reason"]
+    return ""
 
 
 def _key(verdict: dict[str, Any]) -> tuple[str, str, str]:
@@ -162,6 +202,8 @@ def check_callback(target: str, impl: str = "refimpl", *, hypothesis_profile: st
     coverage: dict[str, int] = {}
     unchecked: set[str] = set()
     state = {"spent": False}
+    known = load_known(adapter.id)
+    known_keys: dict[tuple[str, str, str], str] = {}
 
     def hangs() -> int:
         return sum(n for key, n in counts.items() if key[0] == "hang")
@@ -185,6 +227,11 @@ def check_callback(target: str, impl: str = "refimpl", *, hypothesis_profile: st
             counts[key] = counts.get(key, 0) + 1
             if key not in best or plan.size() <= best[key][0].size():
                 best[key] = (plan, verdict)
+            reason = _known_reason(verdict, known)
+            if reason:
+                known_keys[key] = reason
+                cache[plan] = {**verdict, "status": "known"}  # the search goes on past a known defect of the loop
+                return cache[plan]
         return verdict
 
     try:
@@ -225,9 +272,10 @@ def check_callback(target: str, impl: str = "refimpl", *, hypothesis_profile: st
     report.coverage = coverage
     report.unchecked_files = sorted(unchecked)
     for key, (plan, verdict) in sorted(best.items(), key=lambda kv: kv[0]):
-        report.findings.append(CallbackFinding(
-            verdict["kind"], verdict["where"], verdict["message"], plan, program(plan, target, **setup),
-            verdict.get("traceback", ""), counts[key], bool(verdict.get("nested"))))
+        finding = CallbackFinding(verdict["kind"], verdict["where"], verdict["message"], plan,
+                                  program(plan, target, **setup), verdict.get("traceback", ""), counts[key],
+                                  bool(verdict.get("nested")), known_keys.get(key, ""))
+        (report.known if finding.known else report.findings).append(finding)
     return report
 
 

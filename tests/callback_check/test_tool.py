@@ -136,7 +136,7 @@ def test_pytest_option_adds_a_failing_item_per_callback():
         [sys.executable, "-m", "pytest", "-p", "no:xdist", "-p", "no:cacheprovider", "-q", "--co", "-o",
          "addopts=", "--conformance-callback", "tests.callback_check.mutants:needs_accuracy",
          "tests/callback_check/targets.py"], capture_output=True, text=True, cwd=ROOT, timeout=120)
-    assert "callback-check/tests.callback_check.mutants:needs_accuracy" in done.stdout, done.stdout + done.stderr
+    assert "callback-check::tests.callback_check.mutants:needs_accuracy" in done.stdout, done.stdout + done.stderr
     done = subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:xdist", "-p", "no:cacheprovider", "-q", "-o", "addopts=",
          "--conformance-callback", "tests.callback_check.mutants:needs_accuracy", "--conformance-callback-budget",
