@@ -31,7 +31,7 @@ else:  # pragma: no cover
 
 EXPECTATIONS = Path(__file__).resolve().parents[1] / "expectations"
 
-DEFAULT_BUDGET = 25.0  # seconds for one callback on refimpl; a live implementation gets LIVE_BUDGET
+DEFAULT_BUDGET = 20.0  # seconds for one callback on refimpl; a live implementation gets LIVE_BUDGET
 LIVE_BUDGET = 300.0
 DEFAULT_TIMEOUT = {"refimpl": 5.0}
 LIVE_TIMEOUT = 60.0
@@ -173,7 +173,7 @@ def check_callback(target: str, impl: str = "refimpl", *, hypothesis_profile: st
         target: The factory, ``"module:factory"`` (see `conformance.callback_check.subject`).
         impl: The implementation, as for ``--impl``. Defaults to `"refimpl"`.
         hypothesis_profile: ``ci``, ``dev`` or ``thorough``. Defaults to `"ci"`.
-        budget: Seconds for the whole check. Defaults to 25 on refimpl, 300 on a live implementation.
+        budget: Seconds for the whole check. Defaults to 20 on refimpl, 300 on a live implementation.
         run_timeout: Seconds one run may take before it counts as a hang. Defaults to 5 on refimpl, 60 on a
             live implementation.
         max_examples: Generated runs at most. Defaults to the profile's number (ci 300, dev 600, thorough 3000).

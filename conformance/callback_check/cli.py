@@ -20,7 +20,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="check a callback instead of a loop: the factory makes it (it may take `workdir` and "
                         "`keras`); repeat for several. Runs on --impl (default refimpl)")
     g.add_argument("--budget", type=float, default=None, metavar="SECONDS",
-                   help="time for one callback (default 25 on refimpl, 300 on a live implementation)")
+                   help="time for one callback (default 20 on refimpl, 300 on a live implementation)")
     g.add_argument("--run-timeout", type=float, default=None, metavar="SECONDS",
                    help="a run that takes longer is killed and reported as a hang (default 5 on refimpl, 60 live)")
     g.add_argument("--max-examples", type=int, default=None, metavar="N",

@@ -15,7 +15,7 @@ def add_options(group: Any) -> None:
                     help="check this callback against every run the contract allows (repeatable); runs on "
                          "--conformance-impl, default refimpl")
     group.addoption("--conformance-callback-budget", type=float, default=None, metavar="SECONDS",
-                    help="time for one callback (default 25 on refimpl, 300 on a live implementation)")
+                    help="time for one callback (default 20 on refimpl, 300 on a live implementation)")
 
 
 class CallbackCheckFailure(AssertionError):
