@@ -41,13 +41,14 @@ def _readable(value) -> str:
     return str(value)
 
 
-def _existing_header(filename: str) -> list[str] | None:
-    """The header row of a non-empty CSV file, or None when the file is missing or empty."""
+def _existing_header(filename: str, separator: str) -> list[str] | None:
+    """The header row of a non-empty CSV file (fields split at ``separator``), or None when the file is
+    missing or empty."""
     if not os.path.exists(filename) or os.path.getsize(filename) == 0:
         return None
     try:
         with open(filename, newline="", encoding="utf-8") as f:
-            return next(csv.reader(f), None)
+            return next(csv.reader(f, delimiter=separator), None)
     except (UnicodeDecodeError, csv.Error) as e:
         raise ValueError(f"CSVLogger(append=True) cannot append to {filename!r}: its first line is not a "
                          f"UTF-8 CSV header ({e}).") from e
@@ -117,7 +118,7 @@ class CSVLogger(Callback):
 
     def on_train_begin(self, logs: dict | None = None) -> None:
         self._close()
-        self._header = _existing_header(self.filename) if self.append else None
+        self._header = _existing_header(self.filename, self.sep) if self.append else None
         if self._header is not None:
             self._drop_rows(lambda epoch: False)  # only a torn last row, if a kill left one
         self._open()

@@ -91,6 +91,7 @@ class EarlyStopping(MonitorCallback):
                 f"Available metrics are: {available}")
 
     def on_train_begin(self, logs: dict | None = None) -> None:
+        self._set_monitor_op()
         self.wait = 0
         self.stopped_epoch = 0
         self.best = None

@@ -170,6 +170,7 @@ class ModelCheckpoint(MonitorCallback):
 
     # ------------------------------------------------------------------------------------------- hooks
     def on_train_begin(self, logs=None):
+        self._set_monitor_op()
         self._check_writable_directory()
 
     def on_epoch_begin(self, epoch, logs=None):

@@ -104,6 +104,7 @@ class ReduceLROnPlateau(MonitorCallback):
 
     def on_train_begin(self, logs: dict | None = None) -> None:
         check_settable_learning_rate(self.model, type(self).__name__)
+        self._set_monitor_op()
         self.best = None
         self.cooldown_counter = 0
         self.wait = 0

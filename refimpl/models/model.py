@@ -14,6 +14,10 @@ from ..trainer import loop
 from ..trainer.arguments import FitConfig
 from ..trainer.compiled import CompiledMetrics
 
+# Overflow and NaN in the numpy maths are not warned about, as Keras's backends do not warn: the loss in
+# logs shows them, TerminateOnNaN acts on them, and non-finite input data gets one warning of its own.
+QUIET_FLOATING_POINT = {"over": "ignore", "invalid": "ignore", "divide": "ignore"}
+
 
 class Model:
     """A model: layers applied in order, trained with ``fit``.
@@ -301,12 +305,13 @@ class Model:
             warnings.warn("The `nb_epoch` argument of fit() is deprecated; use `epochs` instead.",
                           DeprecationWarning, stacklevel=2)
             epochs = nb_epoch
-        return loop.fit(self, FitConfig(
-            x=x, y=y, batch_size=batch_size, epochs=epochs, verbose=verbose, callbacks=callbacks,
-            validation_split=validation_split, validation_data=validation_data, shuffle=shuffle,
-            class_weight=class_weight, sample_weight=sample_weight, initial_epoch=initial_epoch,
-            steps_per_epoch=steps_per_epoch, validation_steps=validation_steps,
-            validation_batch_size=validation_batch_size, validation_freq=validation_freq))
+        with np.errstate(**QUIET_FLOATING_POINT):
+            return loop.fit(self, FitConfig(
+                x=x, y=y, batch_size=batch_size, epochs=epochs, verbose=verbose, callbacks=callbacks,
+                validation_split=validation_split, validation_data=validation_data, shuffle=shuffle,
+                class_weight=class_weight, sample_weight=sample_weight, initial_epoch=initial_epoch,
+                steps_per_epoch=steps_per_epoch, validation_steps=validation_steps,
+                validation_batch_size=validation_batch_size, validation_freq=validation_freq))
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
                  callbacks=None, return_dict=False, **kwargs):
@@ -318,7 +323,8 @@ class Model:
         """
         if kwargs:
             raise TypeError(f"evaluate() got unexpected keyword argument(s): {', '.join(sorted(kwargs))}.")
-        return loop.evaluate(self, x, y, batch_size, verbose, sample_weight, steps, callbacks, return_dict)
+        with np.errstate(**QUIET_FLOATING_POINT):
+            return loop.evaluate(self, x, y, batch_size, verbose, sample_weight, steps, callbacks, return_dict)
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None, **kwargs) -> np.ndarray:
         """Return the model's outputs for ``x``, calling the ``on_predict_*`` hooks."""
@@ -326,7 +332,8 @@ class Model:
             raise TypeError(f"predict() got unexpected keyword argument(s): {', '.join(sorted(kwargs))}.")
         if not self.built and isinstance(x, np.ndarray):
             self.build(x.shape[1:])
-        return loop.predict(self, x, batch_size, verbose, steps, callbacks)
+        with np.errstate(**QUIET_FLOATING_POINT):
+            return loop.predict(self, x, batch_size, verbose, steps, callbacks)
 
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
         """Run one training step on one batch (no callbacks); return the batch's loss and metrics."""
