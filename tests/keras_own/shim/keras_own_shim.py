@@ -12,14 +12,15 @@ needs something refimpl does not have fails with an ImportError or AttributeErro
 from __future__ import annotations
 
 import importlib
-import json
 import importlib.util
+import json
 import os
 import pkgutil
 import sys
 import types
 
 import keras_own_testing
+
 import refimpl
 
 # Keras module paths whose refimpl module has another name. Everything else maps keras.src.X to refimpl.X.
