@@ -182,6 +182,8 @@ class MonitorCallback(Callback):
                 available = ", ".join(sorted(logs)) or "(none)"
                 warnings.warn(self._missing_monitor_message(available), UserWarning, stacklevel=2)
             return None
+        if isinstance(value, np.ndarray) and value.size == 1:
+            value = value.reshape(())  # a one-element array (F1Score on one class), as Keras 3 accepts
         try:
             return float(value)
         except (TypeError, ValueError):

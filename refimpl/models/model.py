@@ -13,6 +13,7 @@ from ..layers.input_layer import InputLayer, KerasTensor
 from ..trainer import loop
 from ..trainer.arguments import FitConfig
 from ..trainer.compiled import CompiledMetrics
+from ..variables import Variable
 
 # Overflow and NaN in the numpy maths are not warned about, as Keras's backends do not warn: the loss in
 # logs shows them, TerminateOnNaN acts on them, and non-finite input data gets one warning of its own.
@@ -48,6 +49,7 @@ class Model:
         self._steps_per_execution = 1
         self._loss_scale = 1.0
         self._profile = profiles.KERAS3
+        self._own_weights: list[Variable] = []
         if inputs is not None or outputs is not None:
             self._init_functional(inputs, outputs)
 
@@ -74,6 +76,11 @@ class Model:
     def _compute_layers(self) -> list[Layer]:
         if not self.built:
             raise ValueError(f"Model '{self.name}' has not been built: give it an Input(shape) or call it on data.")
+        if hasattr(type(self), "call"):
+            # A subclassed model's call() is its forward pass: one layer, with the model's own weights.
+            if getattr(self, "_call_layer", None) is None:
+                self._call_layer = _ModelCall(self)
+            return [self._call_layer]
         return self._layers
 
     @property
@@ -119,15 +126,31 @@ class Model:
 
     @property
     def weights(self):
-        return [w for layer in self._layers for w in layer.weights]
+        return [*self._own_weights, *(w for layer in self._layers for w in layer.weights)]
 
     @property
     def trainable_weights(self):
-        return [w for layer in self._layers for w in layer.trainable_weights]
+        own = [w for w in self._own_weights if w.trainable]
+        return [*own, *(w for layer in self._layers for w in layer.trainable_weights)]
 
     @property
     def non_trainable_weights(self):
-        return [w for layer in self._layers for w in layer.non_trainable_weights]
+        own = [w for w in self._own_weights if not w.trainable]
+        return [*own, *(w for layer in self._layers for w in layer.non_trainable_weights)]
+
+    def add_weight(self, shape=(), initializer="glorot_uniform", name: str | None = None, trainable: bool = True,
+                   dtype: str | None = None, **kwargs) -> Variable:
+        """Create a weight owned by the model itself (a subclassed model's state); see ``Layer.add_weight``.
+
+        refimpl cannot differentiate a model's ``call()``, so ``fit`` accepts such weights only with
+        ``trainable=False`` (counters, running statistics).
+        """
+        holder = Layer(name=self.name)
+        holder._weights = self._own_weights
+        return holder.add_weight(shape=shape, initializer=initializer, name=name, trainable=trainable,
+                                 dtype=dtype, **kwargs)
+
+    add_variable = add_weight
 
     @property
     def trainable_variables(self):
@@ -180,7 +203,7 @@ class Model:
         x = np.asarray(x, dtype="float32")
         if not self.built:
             self.build(x.shape[1:])
-        return forward(self._layers, x, training)
+        return forward(self._compute_layers(), x, training)
 
     # --------------------------------------------------------------------------------------------- compile
     def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None, weighted_metrics=None,
@@ -361,6 +384,8 @@ class Model:
         if cw is not None:
             sw = weigh_classes(source.y, sw, cw)
         step = loop.Step(self)
+        if train:
+            step.check_trainable()
         loss_value, n, y_pred = (step.train if train else step.test)(source.x, source.y, sw)
         running = self._compiled.fresh(source.y.shape, y_pred.shape)
         running.update(loss_value, n, source.y, y_pred, sw)
@@ -404,3 +429,18 @@ class Model:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name}, {len(self._layers)} layers>"
+
+
+class _ModelCall(Layer):
+    """A subclassed model's ``call()`` seen as the one layer of its forward pass."""
+
+    def __init__(self, model: Model):
+        super().__init__(name=model.name)
+        self.model = model
+        self._weights = model._own_weights
+        self.built = True
+
+    def forward(self, x, training: bool = False):
+        from ..layers.base import call_with_training
+
+        return call_with_training(self.model.call, x, training)

@@ -125,7 +125,7 @@ def test_keras_own_callback_tests_pass_or_are_listed(outcomes):
     assert not problems, "\n".join(problems) + "\n\n" + output[-6000:]
 
 
-def test_the_figure_in_the_readme(outcomes):
+def test_the_figure_in_the_readme_and_the_docs(outcomes):
     results, _ = outcomes
     collected = [node for node, outcome in results.items() if "::" in node]
     passed = sum(results[node] == "passed" for node in collected)
@@ -134,3 +134,6 @@ def test_the_figure_in_the_readme(outcomes):
     readme = (ROOT / "README.md").read_text()
     assert f"Keras 3.15.1's own callback tests | {figure} pass" in readme, (
         f"README.md should say {figure!r} in its Measured table")
+    page = (ROOT / "docs" / "conformance" / "keras-own-tests.rst").read_text()
+    assert f"{passed} of the {len(collected)} collected tests pass" in page, (
+        f"docs/conformance/keras-own-tests.rst should say {passed} of the {len(collected)}")
