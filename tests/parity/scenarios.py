@@ -231,8 +231,9 @@ SCENARIOS = [
        refimpl_differs=RAISES_EARLIER, calls=[expect_error(
            with_builtins(fit(epochs=2), builtin("lrs", "LearningRateScheduler", factor=0.5)))]),
     _s("reduce_lr_on_plateau_on_a_schedule", optimizer={"name": "SGD", "learning_rate": POLY},
-       refimpl_differs={**RAISES_EARLIER, "call 0 builtins": "Keras 3 raises at its first reduction, after "
-                                                           "some epochs of waiting; refimpl before any epoch"}, calls=[expect_error(
+       refimpl_differs={**RAISES_EARLIER,
+                        "call 0 builtins": "Keras 3 raises at its first reduction, after some epochs of waiting; "
+                                           "refimpl before any epoch"}, calls=[expect_error(
            with_builtins(fit(epochs=4), builtin("rlr", "ReduceLROnPlateau", monitor="loss", patience=1,
                                                 min_delta=10.0)))]),
     _s("learning_rate_set_in_epoch_begin", calls=[fit(epochs=3, actions=[{"do": "set_lr", "hook": "on_epoch_begin",
