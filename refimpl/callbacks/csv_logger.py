@@ -142,6 +142,32 @@ class CSVLogger(Callback):
         self._close()
         self._drop_rows(lambda row_epoch: row_epoch >= epoch)
         self._open()
+        self._restore_missing_rows(epoch)
+
+    def _restore_missing_rows(self, resume_epoch: int) -> None:
+        """Write the rows of backed-up epochs the file lacks, from the History the backup restored.
+
+        BackupAndRestore writes an epoch's backup in its ``on_epoch_end`` (as Keras 3 does); a run killed
+        after that and before this callback's ``on_epoch_end`` resumes after that epoch, whose row was
+        never written.
+        """
+        history = getattr(self.model, "history", None)
+        epochs = list(getattr(history, "epoch", []) or [])
+        if not epochs or "epoch" not in self._header:
+            return
+        column = self._header.index("epoch")
+        with open(self.filename, newline="", encoding="utf-8") as f:
+            written = {int(row[column]) for row in list(csv.reader(f, delimiter=self.sep))[1:]
+                       if len(row) > column and row[column].isdigit()}
+        values = history.history
+        for i, epoch in enumerate(epochs):
+            if epoch in written or epoch >= resume_epoch:
+                continue
+            row = [epoch if name == "epoch" else
+                   _cell(values[name][i]) if len(values.get(name, ())) == len(epochs) else MISSING
+                   for name in self._header]
+            self._writer.writerow(row)
+        self._file.flush()
 
     def _drop_rows(self, drop) -> None:
         """Rewrite the file (atomically) without a torn last row and without the rows ``drop(epoch)`` selects."""
