@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import os
 import warnings
 from collections.abc import Iterable, Mapping
@@ -144,7 +145,7 @@ class CSVLogger(Callback):
         self._open()
         self._restore_missing_rows(epoch)
 
-    def _restore_missing_rows(self, resume_epoch: int) -> None:
+    def _restore_missing_rows(self, resume_epoch: float) -> None:
         """Write the rows of backed-up epochs the file lacks, from the History the backup restored.
 
         BackupAndRestore writes an epoch's backup in its ``on_epoch_end`` (as Keras 3 does); a run killed
@@ -218,6 +219,10 @@ class CSVLogger(Callback):
         self._known = set(self._columns)
 
     def on_train_end(self, logs: dict | None = None) -> None:
+        if (self._header is not None and not self._first_epoch_seen and self._file is not None
+                and self.fit_state is not None and self.fit_state.resumed):
+            # Resumed with every epoch already done: the last epoch's row may still be missing.
+            self._restore_missing_rows(math.inf)
         self._close()
 
     def _close(self) -> None:

@@ -216,14 +216,18 @@ def test_the_epoch_backup_is_written_in_on_epoch_end_so_a_later_failing_callback
     _assert_same_run(model, history, uninterrupted)
 
 
-def test_a_csv_row_lost_after_the_epochs_backup_is_restored_from_the_backed_up_history(tmp_path, uninterrupted):
-    # Killed between BackupAndRestore's on_epoch_end (backup of epoch 1 written) and CSVLogger's (row 1 not).
+@pytest.mark.parametrize("failing_epoch", [1, EPOCHS - 1])
+def test_a_csv_row_lost_after_the_epochs_backup_is_restored_from_the_backed_up_history(tmp_path, uninterrupted,
+                                                                                      failing_epoch):
+    # Killed between BackupAndRestore's on_epoch_end (the epoch's backup written) and CSVLogger's (its row not);
+    # after the last epoch, the resumed run has no epoch left to train.
     import csv
 
     backup_dir, log = str(tmp_path / "backup"), str(tmp_path / "log.csv")
     keras.utils.set_random_seed(1)
     with pytest.raises(KeyboardInterrupt):
-        _fit(_build(), [BackupAndRestore(backup_dir), RaiseAtEpochEnd(1), keras.callbacks.CSVLogger(log, append=True)])
+        _fit(_build(), [BackupAndRestore(backup_dir), RaiseAtEpochEnd(failing_epoch),
+                        keras.callbacks.CSVLogger(log, append=True)])
     keras.utils.set_random_seed(99)
     history = _fit(_build(), [BackupAndRestore(backup_dir), keras.callbacks.CSVLogger(log, append=True)])
     with open(log, newline="") as f:
