@@ -38,8 +38,9 @@ class BackupAndRestore(Callback):
     Pass the same callback (same ``backup_dir``) to ``fit`` again after an interruption: training resumes
     at the epoch (and, with an integer ``save_freq``, the batch) of the last backup, and finishes with the
     same weights, optimizer state and History as an uninterrupted run (Keras 3's resumed History holds
-    only the epochs run after the interruption). When ``fit`` completes, the backup is deleted
-    (``delete_checkpoint=True``).
+    only the epochs run after the interruption, and Keras 3 restarts an epoch interrupted in its middle
+    from its first batch: deliberate differences). An epoch's backup is written in ``on_epoch_end``, as
+    in Keras 3. When ``fit`` completes, the backup is deleted (``delete_checkpoint=True``).
 
     Args:
         backup_dir: the directory holding the backup; created if needed. Use it for this run only.
