@@ -14,6 +14,7 @@ from . import (
     losses,
     metrics,
     models,
+    ops,
     optimizers,
     profiles,
     utils,
@@ -26,5 +27,5 @@ __version__ = "0.1.0"
 
 __all__ = [
     "activations", "backend", "callbacks", "initializers", "layers", "losses", "metrics", "models",
-    "optimizers", "profiles", "utils", "Input", "Model", "Sequential", "Variable", "__version__",
+    "ops", "optimizers", "profiles", "utils", "Input", "Model", "Sequential", "Variable", "__version__",
 ]

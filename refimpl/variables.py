@@ -46,6 +46,14 @@ class Variable:
             )
         self.value[...] = new
 
+    def assign_add(self, delta) -> None:
+        """Add ``delta`` to the value in place (``counter.assign_add(1)``), as Keras's variables do."""
+        self.assign(self.value + np.asarray(delta, dtype=self.value.dtype))
+
+    def assign_sub(self, delta) -> None:
+        """Subtract ``delta`` from the value in place, as Keras's variables do."""
+        self.assign(self.value - np.asarray(delta, dtype=self.value.dtype))
+
     def __array__(self, dtype=None, copy=None):
         return self.value if dtype is None else self.value.astype(dtype)
 

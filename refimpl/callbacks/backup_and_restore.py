@@ -38,8 +38,9 @@ class BackupAndRestore(Callback):
     Pass the same callback (same ``backup_dir``) to ``fit`` again after an interruption: training resumes
     at the epoch (and, with an integer ``save_freq``, the batch) of the last backup, and finishes with the
     same weights, optimizer state and History as an uninterrupted run (Keras 3's resumed History holds
-    only the epochs run after the interruption). When ``fit`` completes, the backup is deleted
-    (``delete_checkpoint=True``).
+    only the epochs run after the interruption, and Keras 3 restarts an epoch interrupted in its middle
+    from its first batch: deliberate differences). An epoch's backup is written in ``on_epoch_end``, as
+    in Keras 3. When ``fit`` completes, the backup is deleted (``delete_checkpoint=True``).
 
     Args:
         backup_dir: the directory holding the backup; created if needed. Use it for this run only.
@@ -95,6 +96,9 @@ class BackupAndRestore(Callback):
         self.double_checkpoint = double_checkpoint
         self._weights_path = os.path.join(self.backup_dir, BACKUP_NAME)
         self._prev_weights_path = self._weights_path + PREVIOUS_SUFFIX
+        # The training metadata (epoch, History, random state) lives in the same file as the weights.
+        self._training_metadata_path = self._weights_path
+        self._prev_training_metadata_path = self._prev_weights_path
         self._reset_progress()
 
     def _reset_progress(self) -> None:
@@ -163,8 +167,11 @@ class BackupAndRestore(Callback):
         # Captured now, before the next epoch shuffles its data: a resumed run reshuffles identically.
         self._epoch_rng = self._rng_state()
         if self.save_freq == "epoch" or self._pending_batch is not None:
+            # Written now, as Keras 3 does: a later callback that raises in on_epoch_end loses nothing. History
+            # records this epoch after the user's callbacks, so the backup adds it to the History it holds.
             self._pending_batch = None
-            self._pending = {"epoch": epoch + 1}
+            self._save({"epoch": epoch + 1, "batches_done": 0, "rng_epoch_start": self._epoch_rng,
+                        "rng_now": None, "running": None}, epoch_logs=(epoch, dict(logs or {})))
 
     def on_train_end(self, logs=None):
         self._pending_batch = None
@@ -190,14 +197,20 @@ class BackupAndRestore(Callback):
         self._save({"epoch": pending["epoch"], "batches_done": 0, "rng_epoch_start": self._epoch_rng,
                     "rng_now": None, "running": None})
 
-    def _save(self, state: dict) -> None:
+    def _save(self, state: dict, epoch_logs: tuple[int, dict] | None = None) -> None:
         history = getattr(self.model, "history", None)
+        recorded = {"epoch": list(getattr(history, "epoch", []) or []),
+                    "history": {k: list(v) for k, v in (getattr(history, "history", {}) or {}).items()}}
+        if epoch_logs is not None and epoch_logs[0] not in recorded["epoch"]:
+            epoch, logs = epoch_logs
+            recorded["epoch"].append(epoch)
+            for key, value in logs.items():
+                recorded["history"].setdefault(key, []).append(value)
         state = {
             "version": STATE_VERSION,
             **state,
             "batches_since_save": 0 if self._batch_counter is None else self._batch_counter.since_last,
-            "history": {"epoch": list(getattr(history, "epoch", []) or []),
-                        "history": dict(getattr(history, "history", {}) or {})},
+            "history": recorded,
         }
         text = json.dumps(state, default=_json_default, allow_nan=True)
         os.makedirs(self.backup_dir, exist_ok=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import os
 import warnings
 from collections.abc import Iterable, Mapping
@@ -41,13 +42,14 @@ def _readable(value) -> str:
     return str(value)
 
 
-def _existing_header(filename: str) -> list[str] | None:
-    """The header row of a non-empty CSV file, or None when the file is missing or empty."""
+def _existing_header(filename: str, separator: str) -> list[str] | None:
+    """The header row of a non-empty CSV file (fields split at ``separator``), or None when the file is
+    missing or empty."""
     if not os.path.exists(filename) or os.path.getsize(filename) == 0:
         return None
     try:
         with open(filename, newline="", encoding="utf-8") as f:
-            return next(csv.reader(f), None)
+            return next(csv.reader(f, delimiter=separator), None)
     except (UnicodeDecodeError, csv.Error) as e:
         raise ValueError(f"CSVLogger(append=True) cannot append to {filename!r}: its first line is not a "
                          f"UTF-8 CSV header ({e}).") from e
@@ -117,7 +119,7 @@ class CSVLogger(Callback):
 
     def on_train_begin(self, logs: dict | None = None) -> None:
         self._close()
-        self._header = _existing_header(self.filename) if self.append else None
+        self._header = _existing_header(self.filename, self.sep) if self.append else None
         if self._header is not None:
             self._drop_rows(lambda epoch: False)  # only a torn last row, if a kill left one
         self._open()
@@ -141,6 +143,32 @@ class CSVLogger(Callback):
         self._close()
         self._drop_rows(lambda row_epoch: row_epoch >= epoch)
         self._open()
+        self._restore_missing_rows(epoch)
+
+    def _restore_missing_rows(self, resume_epoch: float) -> None:
+        """Write the rows of backed-up epochs the file lacks, from the History the backup restored.
+
+        BackupAndRestore writes an epoch's backup in its ``on_epoch_end`` (as Keras 3 does); a run killed
+        after that and before this callback's ``on_epoch_end`` resumes after that epoch, whose row was
+        never written.
+        """
+        history = getattr(self.model, "history", None)
+        epochs = list(getattr(history, "epoch", []) or [])
+        if not epochs or "epoch" not in self._header:
+            return
+        column = self._header.index("epoch")
+        with open(self.filename, newline="", encoding="utf-8") as f:
+            written = {int(row[column]) for row in list(csv.reader(f, delimiter=self.sep))[1:]
+                       if len(row) > column and row[column].isdigit()}
+        values = history.history
+        for i, epoch in enumerate(epochs):
+            if epoch in written or epoch >= resume_epoch:
+                continue
+            row = [epoch if name == "epoch" else
+                   _cell(values[name][i]) if len(values.get(name, ())) == len(epochs) else MISSING
+                   for name in self._header]
+            self._writer.writerow(row)
+        self._file.flush()
 
     def _drop_rows(self, drop) -> None:
         """Rewrite the file (atomically) without a torn last row and without the rows ``drop(epoch)`` selects."""
@@ -191,6 +219,10 @@ class CSVLogger(Callback):
         self._known = set(self._columns)
 
     def on_train_end(self, logs: dict | None = None) -> None:
+        if (self._header is not None and not self._first_epoch_seen and self._file is not None
+                and self.fit_state is not None and self.fit_state.resumed):
+            # Resumed with every epoch already done: the last epoch's row may still be missing.
+            self._restore_missing_rows(math.inf)
         self._close()
 
     def _close(self) -> None:

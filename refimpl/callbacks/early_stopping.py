@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from numbers import Integral
 
+from ..utils.io_utils import print_msg
 from .monitor_callback import MonitorCallback
 
 
@@ -33,8 +34,9 @@ class EarlyStopping(MonitorCallback):
         patience: how many epochs without improvement to allow before stopping. Defaults to `0`.
         verbose: 0 is quiet; 1 prints ``Epoch N: early stopping`` when training was stopped and a
             message when weights are restored. Defaults to `0`.
-        mode: ``"min"``, ``"max"`` or ``"auto"`` (``max`` for accuracy-like names such as
-            ``val_accuracy``, ``min`` otherwise). Defaults to `"auto"`.
+        mode: ``"min"``, ``"max"`` or ``"auto"`` (``min`` for ``loss``, ``max`` for accuracy-like compiled
+            metrics such as ``val_accuracy``; a name that is neither ``loss`` nor a compiled metric is a
+            ``ValueError`` at the start of ``fit``, as in Keras 3). Defaults to `"auto"`.
         baseline: a value the monitored quantity has to beat for training to go on. Defaults to `None`.
         restore_best_weights: restore the weights of the best epoch when training ends.
             Defaults to `False`.
@@ -50,7 +52,8 @@ class EarlyStopping(MonitorCallback):
     Raises:
         ValueError: for an unknown ``mode`` (the message lists the modes), a negative or non-integer
             ``patience``, ``start_from_epoch`` or ``verbose``, a ``restore_best_weights`` that is not a
-            bool, or a ``min_delta``/``baseline`` that is not a finite number.
+            bool, or a ``min_delta``/``baseline`` that is not a finite number; at the start of ``fit``, for
+            ``mode="auto"`` with a ``monitor`` that is neither ``loss`` nor a compiled metric.
 
     Example:
         >>> import numpy as np
@@ -91,6 +94,7 @@ class EarlyStopping(MonitorCallback):
                 f"Available metrics are: {available}")
 
     def on_train_begin(self, logs: dict | None = None) -> None:
+        self._set_monitor_op()
         self.wait = 0
         self.stopped_epoch = 0
         self.best = None
@@ -121,8 +125,8 @@ class EarlyStopping(MonitorCallback):
 
     def on_train_end(self, logs: dict | None = None) -> None:
         if self.stopped_epoch > 0 and self.verbose > 0:
-            print(f"Epoch {self.stopped_epoch + 1}: early stopping")
+            print_msg(f"Epoch {self.stopped_epoch + 1}: early stopping")
         if self.restore_best_weights and self.best_weights is not None:
             if self.verbose > 0:
-                print(f"Restoring model weights from the end of the best epoch: {self.best_epoch + 1}.")
+                print_msg(f"Restoring model weights from the end of the best epoch: {self.best_epoch + 1}.")
             self.model.set_weights(self.best_weights)

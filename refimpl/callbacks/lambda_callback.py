@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 
 from .callback import Callback
@@ -48,10 +49,12 @@ class LambdaCallback(Callback):
             Defaults to `None`.
         on_predict_batch_end: called as ``f(batch, logs)`` after every prediction batch. Defaults to `None`.
 
+        **kwargs: any other keyword argument is kept as an attribute of the callback, as in Keras; a
+            name that starts with ``on_`` but is not a hook (a misspelling) gets a warning listing the hooks.
+
     Raises:
-        TypeError: when a keyword is not a hook name (the message lists the hook names), when a
-            value is neither callable nor None, or when a train-batch hook is given under both its
-            names.
+        TypeError: when a hook's value is neither callable nor None, or when a train-batch hook is given
+            under both its names.
 
     Example:
         >>> import numpy as np
@@ -74,11 +77,8 @@ class LambdaCallback(Callback):
                  on_test_batch_begin: Callable | None = None, on_test_batch_end: Callable | None = None,
                  on_predict_begin: Callable | None = None, on_predict_end: Callable | None = None,
                  on_predict_batch_begin: Callable | None = None, on_predict_batch_end: Callable | None = None,
-                 **unknown):
+                 **kwargs):
         super().__init__()
-        if unknown:
-            raise TypeError(f"LambdaCallback got unknown keyword argument(s) {', '.join(sorted(unknown))}; "
-                            f"the hooks it accepts are: {', '.join(HOOK_NAMES)}.")
         arguments = dict(locals())
         given = {name: arguments[name] for name in HOOK_NAMES if arguments[name] is not None}
         for name, function in given.items():
@@ -94,6 +94,12 @@ class LambdaCallback(Callback):
                                     "pass only one.")
                 given[new_name] = given.pop(old_name)
         self._hooks = given
+        # Other keyword arguments become attributes, as in Keras; one named like a hook is never called.
+        misspelled = sorted(name for name in kwargs if name.startswith("on_"))
+        if misspelled:
+            warnings.warn(f"LambdaCallback: {', '.join(misspelled)} is not a hook, so it is kept as an attribute "
+                          f"and never called; the hooks are: {', '.join(HOOK_NAMES)}.", UserWarning, stacklevel=2)
+        self.__dict__.update(kwargs)
         # The callback list skips hooks a class does not override, so each instance gets a class
         # that overrides exactly the hooks given: hooks left out cost nothing per batch.
         self.__class__ = _class_for(frozenset(given))

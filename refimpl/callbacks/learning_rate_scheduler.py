@@ -9,6 +9,7 @@ from numbers import Integral, Real
 
 import numpy as np
 
+from ..utils.io_utils import print_msg
 from .callback import Callback
 
 
@@ -33,15 +34,16 @@ def check_settable_learning_rate(model, owner: str) -> None:
     """Fail at the start of ``fit`` when the optimizer's rate comes from a ``LearningRateSchedule``.
 
     Raises:
-        ValueError: naming ``owner`` and saying what to pass instead.
+        TypeError: as Keras 3 raises (its message starts the same way), naming ``owner`` and the schedule
+            and saying what to pass instead.
     """
     optimizer = getattr(model, "optimizer", None)
     learning_rate = optimizer.get_config().get("learning_rate") if optimizer is not None else None
     if isinstance(learning_rate, dict):
-        raise ValueError(f"{owner} sets the optimizer's learning rate, but this {type(optimizer).__name__} was "
-                         f"created with a {learning_rate.get('class_name', 'LearningRateSchedule')}, whose "
-                         "rate cannot be set. Create the optimizer with a float learning_rate to use "
-                         f"{owner}, or let the schedule alone drive the rate.")
+        raise TypeError(f"This optimizer was created with a `LearningRateSchedule` "
+                        f"({learning_rate.get('class_name', 'LearningRateSchedule')}) as its learning_rate, so "
+                        f"{owner} cannot set its rate. Create the {type(optimizer).__name__} optimizer with a "
+                        f"float learning_rate to use {owner}, or let the schedule alone drive the rate.")
 
 
 class LearningRateScheduler(Callback):
@@ -58,9 +60,9 @@ class LearningRateScheduler(Callback):
         verbose: 0 is quiet; 1 prints a message each time the rate is set. Defaults to `0`.
 
     Raises:
-        TypeError: when ``schedule`` is not callable.
-        ValueError: when ``verbose`` is not an integer >= 0; at the start of ``fit``, when the optimizer's
-            rate comes from a ``LearningRateSchedule`` and so cannot be set; during training, when
+        TypeError: when ``schedule`` is not callable; at the start of ``fit``, when the optimizer's rate
+            comes from a ``LearningRateSchedule`` and so cannot be set (Keras 3 raises the same type).
+        ValueError: when ``verbose`` is not an integer >= 0; during training, when
             ``schedule`` returns something that is not a finite number >= 0 (the message names the
             epoch and the value).
 
@@ -104,7 +106,7 @@ class LearningRateScheduler(Callback):
         rate = self._checked(rate, epoch)
         optimizer.learning_rate = rate
         if self.verbose > 0:
-            print(f"\nEpoch {epoch + 1}: LearningRateScheduler setting learning rate to {rate}.")
+            print_msg(f"\nEpoch {epoch + 1}: LearningRateScheduler setting learning rate to {rate}.")
 
     def _checked(self, rate, epoch: int) -> float:
         if isinstance(rate, np.ndarray) and rate.ndim == 0:

@@ -8,6 +8,7 @@ import warnings
 
 from ..profiles import KERAS3
 from ..saving.atomic import remove_stale_temps
+from ..utils.io_utils import print_msg
 from .batch_counter import BatchCounter
 from .monitor_callback import MonitorCallback
 
@@ -72,7 +73,10 @@ class ModelCheckpoint(MonitorCallback):
         save_best_only: save only when ``monitor`` improved on the best value so far. Defaults to `False`.
         save_weights_only: save the weights only (``save_weights``), not the whole model. Defaults to `False`.
         mode: ``"auto"``, ``"min"`` or ``"max"``: the direction of improvement of ``monitor``
-            (``"auto"`` maximises accuracy-like names, minimises the rest). Defaults to `"auto"`.
+            (``"auto"`` minimises ``loss`` and goes a compiled metric's way; another name is a ``ValueError``
+            at the start of ``fit``, as in Keras 3). Any other mode is a ``ValueError`` here, where Keras 3
+            warns and uses ``"auto"``: a deliberate difference (see the page on Keras's own callback tests).
+            Defaults to `"auto"`.
         save_freq: ``"epoch"`` to save at each epoch end, or an integer ``N`` to save every ``N`` training
             batches. Defaults to `"epoch"`.
         initial_value_threshold: the value ``monitor`` must beat for the first save with
@@ -88,7 +92,9 @@ class ModelCheckpoint(MonitorCallback):
 
     Raises:
         ValueError: for a ``filepath`` whose extension does not fit ``save_weights_only``, a malformed
-            template, an unknown ``mode`` or ``save_freq``, or a ``period`` that is not a positive integer.
+            template, an unknown ``mode`` or ``save_freq``, or a ``period`` that is not a positive integer;
+            at the start of ``fit``, for ``mode="auto"`` with a ``monitor`` that is neither ``loss`` nor a
+            compiled metric.
         TypeError: for an unknown keyword argument.
 
     Example:
@@ -170,6 +176,7 @@ class ModelCheckpoint(MonitorCallback):
 
     # ------------------------------------------------------------------------------------------- hooks
     def on_train_begin(self, logs=None):
+        self._set_monitor_op()
         self._check_writable_directory()
 
     def on_epoch_begin(self, epoch, logs=None):
@@ -238,7 +245,7 @@ class ModelCheckpoint(MonitorCallback):
     def _should_save_model(self, epoch: int, logs: dict | None, filepath: str) -> bool:
         if not self.save_best_only:
             if self.verbose > 0:
-                print(f"\nEpoch {epoch + 1}: saving model to {filepath}")
+                print_msg(f"\nEpoch {epoch + 1}: saving model to {filepath}")
             return True
         current = self.get_monitor_value(logs)
         if current is None:
@@ -257,12 +264,12 @@ class ModelCheckpoint(MonitorCallback):
             best_str = f"{self.best:.5f}"
         if self._is_improvement(current, self.best):
             if self.verbose > 0:
-                print(f"\nEpoch {epoch + 1}: {self.monitor} improved from {best_str} to {current:.5f}, "
+                print_msg(f"\nEpoch {epoch + 1}: {self.monitor} improved from {best_str} to {current:.5f}, "
                       f"saving model to {filepath}")
             self.best = current
             return True
         if self.verbose > 0:
-            print(f"\nEpoch {epoch + 1}: {self.monitor} did not improve from {best_str}")
+            print_msg(f"\nEpoch {epoch + 1}: {self.monitor} did not improve from {best_str}")
         return False
 
     def _missing_monitor_message(self, available: str) -> str:
@@ -287,4 +294,4 @@ class ModelCheckpoint(MonitorCallback):
             self.model.save(filepath, overwrite=True)
         self.last_saved = filepath
         if self.verbose > 0 and self._contract.checkpoint_says_finished:
-            print(f"\nEpoch {epoch + 1}: finished saving model to {filepath}")
+            print_msg(f"\nEpoch {epoch + 1}: finished saving model to {filepath}")

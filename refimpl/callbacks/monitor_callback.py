@@ -8,12 +8,12 @@ whether bigger or smaller is better, and compare each new value with the best so
 from __future__ import annotations
 
 import math
-import operator
 import warnings
 from collections.abc import Callable
 
 import numpy as np
 
+from .. import ops
 from .callback import Callback
 
 MODES = ("auto", "min", "max")
@@ -75,7 +75,8 @@ class MonitorCallback(Callback):
         monitor: the watched key.
         mode: the mode as given (``"auto"``, ``"min"`` or ``"max"``).
         resolved_mode: ``"min"`` or ``"max"``, what ``"auto"`` resolved to.
-        monitor_op: ``operator.lt`` when smaller is better, ``operator.gt`` when bigger is better.
+        monitor_op: ``refimpl.ops.less`` (``operator.lt``) when smaller is better, ``refimpl.ops.greater``
+            (``operator.gt``) when bigger is better.
         min_delta: the absolute value of the ``min_delta`` argument.
         baseline: the ``baseline`` argument.
         best: the best value seen so far (starts at ``baseline``).
@@ -83,7 +84,8 @@ class MonitorCallback(Callback):
     Raises:
         ValueError: for an unknown ``mode`` (the message lists the modes), a ``monitor`` that is not a
             non-empty string, or a ``min_delta``/``baseline`` that is not a finite number (``baseline``
-            may also be ``None``).
+            may also be ``None``); at the start of ``fit``, for ``mode="auto"`` with a monitored name
+            that is neither ``loss`` nor a compiled metric (see :meth:`_set_monitor_op`).
 
     Example:
         >>> from refimpl.callbacks import MonitorCallback
@@ -107,12 +109,38 @@ class MonitorCallback(Callback):
         self.mode = mode
         self.resolved_mode = resolve_mode(monitor, mode, owner)
         self.monitor_op: Callable[[float, float], bool] = (
-            operator.lt if self.resolved_mode == "min" else operator.gt
+            ops.less if self.resolved_mode == "min" else ops.greater
         )
         self.min_delta = abs(_finite_number(min_delta, "min_delta", owner))
         self.baseline = None if baseline is None else _finite_number(baseline, "baseline", owner)
         self.best: float | None = self.baseline
         self._warned_missing_monitor = False
+
+    def _set_monitor_op(self) -> None:
+        """Resolve the direction again, now that the model is known; raise if ``"auto"`` cannot tell.
+
+        Keras 3 resolves ``mode="auto"`` from the model: ``loss`` and ``val_loss`` are minimised, a
+        compiled metric goes its own direction, and any other name is an error. refimpl does the same
+        at the start of ``fit`` (Keras raises at the end of the first epoch). Without a compiled model
+        (or under an older profile) the name alone decides, as described for ``mode``.
+
+        Raises:
+            ValueError: when ``mode="auto"`` and the monitored name, without its ``val_`` prefix, is
+                neither ``loss`` nor the name of a metric the model was compiled with.
+        """
+        model = self.model
+        names = getattr(model, "metrics_names", None)
+        profile = getattr(getattr(self, "profile", None), "name", "keras3")
+        name = self.monitor.removeprefix("val_")
+        if self.mode == "auto" and profile == "keras3" and isinstance(names, list) and names \
+                and name != "loss" and name not in names:
+            raise ValueError(
+                f"{type(self).__name__} callback received monitor={self.monitor!r} with mode='auto', but "
+                f"cannot tell whether it should be maximized or minimized: it is neither 'loss' nor a "
+                f"compiled metric ({', '.join(repr(n) for n in names)}). Pass mode='max' to keep the "
+                "highest value or mode='min' to keep the lowest.")
+        self.resolved_mode = resolve_mode(self.monitor, self.mode, type(self).__name__)
+        self.monitor_op = ops.less if self.resolved_mode == "min" else ops.greater
 
     def _reset_best(self) -> None:
         """Forget the best value seen: start again from ``baseline``."""
@@ -154,6 +182,8 @@ class MonitorCallback(Callback):
                 available = ", ".join(sorted(logs)) or "(none)"
                 warnings.warn(self._missing_monitor_message(available), UserWarning, stacklevel=2)
             return None
+        if isinstance(value, np.ndarray) and value.size == 1:
+            value = value.reshape(())  # a one-element array (F1Score on one class), as Keras 3 accepts
         try:
             return float(value)
         except (TypeError, ValueError):

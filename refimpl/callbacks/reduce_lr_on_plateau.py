@@ -8,6 +8,7 @@ from numbers import Integral, Real
 
 import numpy as np
 
+from ..utils.io_utils import print_msg
 from .learning_rate_scheduler import check_settable_learning_rate, learning_rate_key
 from .monitor_callback import MonitorCallback
 
@@ -38,8 +39,9 @@ class ReduceLROnPlateau(MonitorCallback):
         patience: how many epochs without improvement to allow before lowering the rate.
             Defaults to `10`.
         verbose: 0 is quiet; 1 prints a message each time the rate is lowered. Defaults to `0`.
-        mode: ``"min"``, ``"max"`` or ``"auto"`` (``max`` for accuracy-like names such as
-            ``val_accuracy``, ``min`` otherwise). Defaults to `"auto"`.
+        mode: ``"min"``, ``"max"`` or ``"auto"`` (``min`` for ``loss``, ``max`` for accuracy-like compiled
+            metrics such as ``val_accuracy``; a name that is neither ``loss`` nor a compiled metric is a
+            ``ValueError`` at the start of ``fit``, as in Keras 3). Defaults to `"auto"`.
         min_delta: the smallest change that counts as an improvement. Defaults to `0.0001`.
         cooldown: how many epochs after a reduction to wait before counting epochs without
             improvement again. Defaults to `0`.
@@ -55,7 +57,10 @@ class ReduceLROnPlateau(MonitorCallback):
         ValueError: for an unknown ``mode`` (the message lists the modes), a ``factor`` outside [0, 1),
             a negative or non-integer ``patience``, ``cooldown`` or ``verbose``, a negative ``min_lr``,
             a ``min_delta`` that is not a finite number, or both ``min_delta`` and ``epsilon``; at the
-            start of ``fit``, when the optimizer's rate comes from a ``LearningRateSchedule``.
+            start of ``fit``, for ``mode="auto"`` with a monitored name that is neither ``loss`` nor a
+            compiled metric.
+        TypeError: at the start of ``fit``, when the optimizer's rate comes from a
+            ``LearningRateSchedule`` (Keras 3 raises the same type).
 
     Example:
         >>> import numpy as np
@@ -104,6 +109,7 @@ class ReduceLROnPlateau(MonitorCallback):
 
     def on_train_begin(self, logs: dict | None = None) -> None:
         check_settable_learning_rate(self.model, type(self).__name__)
+        self._set_monitor_op()
         self.best = None
         self.cooldown_counter = 0
         self.wait = 0
@@ -142,5 +148,5 @@ class ReduceLROnPlateau(MonitorCallback):
         new_rate = max(old_rate * self.factor, self.min_lr)
         optimizer.learning_rate = new_rate
         if self.verbose > 0:
-            print(f"\nEpoch {epoch + 1}: ReduceLROnPlateau reducing learning rate to {new_rate}.")
+            print_msg(f"\nEpoch {epoch + 1}: ReduceLROnPlateau reducing learning rate to {new_rate}.")
         return True

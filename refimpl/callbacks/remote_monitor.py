@@ -1,4 +1,5 @@
-"""``RemoteMonitor``: POSTs each epoch's logs to an HTTP server, using only the standard library."""
+"""``RemoteMonitor``: POSTs each epoch's logs to an HTTP server, with ``requests`` when it is installed
+(as Keras 3 does), else with the standard library's ``urllib``."""
 
 from __future__ import annotations
 
@@ -15,16 +16,30 @@ import numpy as np
 
 from .callback import Callback
 
+try:
+    import requests
+except ImportError:  # refimpl needs only the standard library
+    requests = None
+
 DEFAULT_TIMEOUT = 5.0
 
 
 def _jsonable(value):
-    """A logs value as JSON can carry it: numpy scalars and 0-d arrays become Python numbers."""
+    """A logs value as JSON can carry it: numpy scalars and one-element arrays become Python numbers
+    (``.item()``, as Keras 3 sends them); larger arrays become lists."""
     if isinstance(value, np.generic):
         return value.item()
     if isinstance(value, np.ndarray):
-        return value.item() if value.ndim == 0 else value.tolist()
+        return value.item() if value.size == 1 else value.tolist()
     return value
+
+
+def _finite_json(payload: dict) -> bool:
+    try:
+        json.dumps(payload, allow_nan=False)
+    except ValueError:
+        return False
+    return True
 
 
 class RemoteMonitor(Callback):
@@ -33,16 +48,21 @@ class RemoteMonitor(Callback):
     At every ``on_epoch_end`` the callback POSTs ``{"epoch": epoch, **logs}`` (epoch 0-based, the logs
     keys in their order) to ``root + path``, as Keras 3 does. By default the body is a form
     (``application/x-www-form-urlencoded``) with one field, ``field``, holding that dict as a JSON string;
-    with ``send_as_json=True`` the body is the JSON itself (``application/json``). numpy scalars and 0-d
-    arrays are sent as Python numbers (floats stay floats), larger arrays as lists. Non-finite numbers are
-    written ``NaN``/``Infinity``, as Python's ``json`` module writes them; any other value JSON cannot
-    carry is sent as its ``str()``, with a warning.
+    with ``send_as_json=True`` the body is the JSON itself (``application/json``). numpy scalars and
+    one-element arrays are sent as Python numbers (``.item()``, as in Keras 3; floats stay floats),
+    larger arrays as lists (Keras 3 raises for them). Non-finite numbers are written ``NaN``/``Infinity``,
+    as Python's ``json`` module writes them; any other value JSON cannot carry is sent as its ``str()``,
+    with a warning.
 
-    Unlike Keras 3, which needs the ``requests`` package, refimpl uses only ``urllib`` from the standard
-    library. A server that cannot be reached, refuses the connection, answers with an HTTP error status or
-    does not answer within ``timeout`` seconds costs one warning for that epoch; training goes on and the
-    next epoch tries again. Each POST waits at most ``timeout`` seconds in all (connecting, sending and
-    reading the reply); Keras 3 has no such bound and waits for a silent server forever.
+    When the ``requests`` package is installed the POST is made as Keras 3 makes it,
+    ``requests.post(root + path, json=payload, headers=headers)`` (or the form as second argument);
+    without it, refimpl falls back to ``urllib`` from the standard library. A server that cannot be
+    reached, refuses the connection, answers with an HTTP error status or does not answer within
+    ``timeout`` seconds costs one warning for that epoch; training goes on and the next epoch tries
+    again. The epoch waits for the POST at most ``timeout`` seconds in all (connecting, sending and
+    reading the reply); Keras 3 has no such bound and waits for a silent server forever. (With
+    ``requests``, whose call carries no timeout, as in Keras, a POST abandoned this way finishes in a
+    background thread.)
 
     Args:
         root: root URL of the server, starting with ``http://`` or ``https://``.
@@ -144,7 +164,8 @@ class RemoteMonitor(Callback):
     def _timed_out(self) -> str:
         return f"no answer within {self.timeout:g} s (timeout)"
 
-    def _post(self, request: urllib.request.Request, outcome: list) -> None:
+    def _post_urllib(self, payload: dict, outcome: list) -> None:
+        request = self._request(payload)
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
                 response.read()
@@ -160,15 +181,36 @@ class RemoteMonitor(Callback):
         else:
             outcome.append(None)
 
+    def _post_requests(self, payload: dict, outcome: list) -> None:
+        try:
+            if self.send_as_json and not _finite_json(payload):
+                # requests refuses NaN/Infinity in json= (Keras 3 then sends nothing); the body is encoded here.
+                headers = {"Content-Type": "application/json", **(self.headers or {})}
+                response = requests.post(self.url, data=json.dumps(payload).encode("utf-8"), headers=headers)
+            elif self.send_as_json:
+                response = requests.post(self.url, json=payload, headers=self.headers)
+            else:
+                response = requests.post(self.url, {self.field: json.dumps(payload)}, headers=self.headers)
+        except requests.exceptions.Timeout:
+            outcome.append(self._timed_out())
+        except Exception as error:  # any failure of the exchange is the server's, never the run's
+            outcome.append(f"{type(error).__name__}: {error}")
+        else:
+            status = getattr(response, "status_code", None)
+            if isinstance(status, int) and status >= 400:
+                outcome.append(f"the server answered HTTP {status} {getattr(response, 'reason', '')}".rstrip())
+            else:
+                outcome.append(None)
+
     def on_epoch_end(self, epoch, logs=None):
         payload = {"epoch": epoch}
         for key, value in (logs or {}).items():
             payload[key] = self._checked(key, _jsonable(value))
-        request = self._request(payload)
         # The socket timeout bounds each read, not the whole exchange (a server can trickle bytes), so
         # the POST runs in a daemon thread and this epoch waits for it at most `timeout` seconds.
         outcome: list = []
-        worker = threading.Thread(target=self._post, args=(request, outcome), daemon=True,
+        post = self._post_urllib if requests is None else self._post_requests
+        worker = threading.Thread(target=post, args=(payload, outcome), daemon=True,
                                   name="RemoteMonitor POST")
         worker.start()
         worker.join(self.timeout)

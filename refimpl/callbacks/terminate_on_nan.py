@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+from ..utils.io_utils import print_msg
 from .callback import Callback
 
 
@@ -32,6 +33,25 @@ class TerminateOnNaN(Callback):
         Batch 2: Invalid loss, terminating training
         >>> len(history.epoch), model.stop_training
         (1, True)
+
+        Data that holds an infinity stops training the same way, as in Keras 3: ``fit`` trains on it,
+        with one warning that names the first non-finite sample, and the loss of the batch holding it is
+        infinite.
+
+        >>> import warnings
+        >>> y = np.ones((8, 1))
+        >>> y[5] = np.inf
+        >>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+        >>> model.compile(optimizer="sgd", loss="mse")
+        >>> with warnings.catch_warnings(record=True) as caught:
+        ...     warnings.simplefilter("always")
+        ...     history = model.fit(np.ones((8, 2)), y, batch_size=2, epochs=5, shuffle=False, verbose=0,
+        ...                         callbacks=[keras.callbacks.TerminateOnNaN()])
+        Batch 2: Invalid loss, terminating training
+        >>> len(history.epoch), history.history["loss"]
+        (1, [inf])
+        >>> print(str(caught[0].message).split(";")[0])
+        y contains NaN or infinite values (first at sample 5)
     """
 
     def __init__(self, raise_error: bool = False):
@@ -50,5 +70,5 @@ class TerminateOnNaN(Callback):
         if self.raise_error:
             raise RuntimeError(f"NaN or Inf loss encountered at batch {batch}. Loss value: {loss}. "
                                "Terminating training immediately.")
-        print(f"Batch {batch}: Invalid loss, terminating training")
+        print_msg(f"Batch {batch}: Invalid loss, terminating training")
         self.model.stop_training = True

@@ -27,6 +27,24 @@ def _snake(name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
+def call_with_training(call, x, training: bool):
+    """Call a Keras-style ``call(inputs)``, passing ``training`` only when it accepts one."""
+    import inspect
+
+    try:
+        accepts = "training" in inspect.signature(call).parameters
+    except (TypeError, ValueError):
+        accepts = False
+    return call(x, training=training) if accepts else call(x)
+
+
+def no_autodiff_message(owner: str) -> str:
+    return (f"{owner} computes its output in call(), which refimpl cannot differentiate: refimpl is numpy "
+            "without automatic differentiation, so a custom call() layer can have no trainable weights and "
+            "must come before the first layer that learns (or define backward()). Use trainable=False "
+            "weights for state, or train this model with Keras.")
+
+
 class Layer:
     """Base class of refimpl's layers.
 
@@ -34,6 +52,14 @@ class Layer:
     ``forward(x, training)`` and, for training, returns the gradient with respect to its input from
     ``backward(grad)``, storing the gradients of its trainable weights in ``self.grads`` (same order as
     ``trainable_weights``).
+
+    Keras-style custom layers work as far as numpy without automatic differentiation allows: a subclass
+    may define ``call(inputs)`` (or ``call(inputs, training=...)``) instead of ``forward``, and keep
+    state in non-trainable weights (``add_weight(..., trainable=False)``, updated with ``assign`` /
+    ``assign_add``). refimpl cannot differentiate ``call``, so such a layer can have no trainable
+    weights and must come before the first layer that learns (nothing needs its input gradient there);
+    otherwise ``fit`` stops before the first epoch with a ``NotImplementedError`` that says so. A layer
+    whose ``call`` changes the shape of its input defines ``compute_output_shape`` as well.
 
     Args:
         name: the layer's name, unique within a model. Defaults to the snake-case class name, numbered.
@@ -64,11 +90,39 @@ class Layer:
         self._declared_input_shape = tuple(input_shape) if input_shape is not None else None
 
     # -------------------------------------------------------------------------------------------- weights
-    def add_weight(self, shape, initializer, name: str, trainable: bool = True) -> Variable:
-        value = initializer(tuple(shape), self.dtype)
-        var = Variable(value, name=name, dtype=self.dtype, trainable=trainable, path=f"{self.name}/{name}")
+    def add_weight(self, shape=(), initializer="glorot_uniform", name: str | None = None, trainable: bool = True,
+                   dtype: str | None = None, **kwargs) -> Variable:
+        """Create a weight of this layer and return it.
+
+        Args:
+            shape: the weight's shape. Defaults to `()` (a scalar).
+            initializer: an initializer or its name, e.g. ``"zeros"``. Defaults to `"glorot_uniform"`.
+            name: the weight's name. Defaults to `"variable"`, numbered.
+            trainable: whether ``fit`` updates it. Defaults to `True`.
+            dtype: its dtype. Defaults to the layer's dtype.
+            **kwargs: Keras's ``regularizer``, ``constraint``, ``autocast`` and ``aggregation`` are
+                accepted when they are ``None`` / their defaults; refimpl does not implement them.
+
+        Raises:
+            NotImplementedError: for a regularizer or a constraint (outside refimpl's scope).
+        """
+        unsupported = sorted(k for k, v in kwargs.items()
+                             if not (v is None or (k, v) in (("autocast", True), ("aggregation", "none"))))
+        if unsupported:
+            raise NotImplementedError(f"add_weight({', '.join(unsupported)}=...) is outside refimpl's scope "
+                                      "(no regularizers, constraints or distribution).")
+        from .. import initializers
+
+        dtype = dtype or self.dtype
+        if name is None:
+            name = "variable" if not any(w.name == "variable" for w in self._weights) else \
+                f"variable_{sum(w.name.startswith('variable') for w in self._weights)}"
+        value = initializers.get(initializer)(tuple(shape), dtype)
+        var = Variable(value, name=name, dtype=dtype, trainable=trainable, path=f"{self.name}/{name}")
         self._weights.append(var)
         return var
+
+    add_variable = add_weight
 
     @property
     def weights(self) -> list[Variable]:
@@ -123,12 +177,15 @@ class Layer:
 
     # ------------------------------------------------------------------------------------------- compute
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
-        raise NotImplementedError
+        call = getattr(self, "call", None)
+        if call is None:
+            raise NotImplementedError(f"{type(self).__name__} defines neither forward() nor call().")
+        return call_with_training(call, x, training)
 
     def backward(self, grad: np.ndarray, need_input_grad: bool = True) -> np.ndarray | None:
         """Return d(loss)/d(input) given d(loss)/d(output); ``need_input_grad=False`` lets the first
         learning layer skip that product (nothing before it learns)."""
-        raise NotImplementedError(f"{type(self).__name__} has no backward pass.")
+        raise NotImplementedError(no_autodiff_message(type(self).__name__))
 
     def __call__(self, inputs, training: bool = False):
         from .input_layer import KerasTensor

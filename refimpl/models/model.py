@@ -13,6 +13,11 @@ from ..layers.input_layer import InputLayer, KerasTensor
 from ..trainer import loop
 from ..trainer.arguments import FitConfig
 from ..trainer.compiled import CompiledMetrics
+from ..variables import Variable
+
+# Overflow and NaN in the numpy maths are not warned about, as Keras's backends do not warn: the loss in
+# logs shows them, TerminateOnNaN acts on them, and non-finite input data gets one warning of its own.
+QUIET_FLOATING_POINT = {"over": "ignore", "invalid": "ignore", "divide": "ignore"}
 
 
 class Model:
@@ -44,6 +49,7 @@ class Model:
         self._steps_per_execution = 1
         self._loss_scale = 1.0
         self._profile = profiles.KERAS3
+        self._own_weights: list[Variable] = []
         if inputs is not None or outputs is not None:
             self._init_functional(inputs, outputs)
 
@@ -70,6 +76,11 @@ class Model:
     def _compute_layers(self) -> list[Layer]:
         if not self.built:
             raise ValueError(f"Model '{self.name}' has not been built: give it an Input(shape) or call it on data.")
+        if hasattr(type(self), "call"):
+            # A subclassed model's call() is its forward pass: one layer, with the model's own weights.
+            if getattr(self, "_call_layer", None) is None:
+                self._call_layer = _ModelCall(self)
+            return [self._call_layer]
         return self._layers
 
     @property
@@ -115,15 +126,31 @@ class Model:
 
     @property
     def weights(self):
-        return [w for layer in self._layers for w in layer.weights]
+        return [*self._own_weights, *(w for layer in self._layers for w in layer.weights)]
 
     @property
     def trainable_weights(self):
-        return [w for layer in self._layers for w in layer.trainable_weights]
+        own = [w for w in self._own_weights if w.trainable]
+        return [*own, *(w for layer in self._layers for w in layer.trainable_weights)]
 
     @property
     def non_trainable_weights(self):
-        return [w for layer in self._layers for w in layer.non_trainable_weights]
+        own = [w for w in self._own_weights if not w.trainable]
+        return [*own, *(w for layer in self._layers for w in layer.non_trainable_weights)]
+
+    def add_weight(self, shape=(), initializer="glorot_uniform", name: str | None = None, trainable: bool = True,
+                   dtype: str | None = None, **kwargs) -> Variable:
+        """Create a weight owned by the model itself (a subclassed model's state); see ``Layer.add_weight``.
+
+        refimpl cannot differentiate a model's ``call()``, so ``fit`` accepts such weights only with
+        ``trainable=False`` (counters, running statistics).
+        """
+        holder = Layer(name=self.name)
+        holder._weights = self._own_weights
+        return holder.add_weight(shape=shape, initializer=initializer, name=name, trainable=trainable,
+                                 dtype=dtype, **kwargs)
+
+    add_variable = add_weight
 
     @property
     def trainable_variables(self):
@@ -176,7 +203,7 @@ class Model:
         x = np.asarray(x, dtype="float32")
         if not self.built:
             self.build(x.shape[1:])
-        return forward(self._layers, x, training)
+        return forward(self._compute_layers(), x, training)
 
     # --------------------------------------------------------------------------------------------- compile
     def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None, weighted_metrics=None,
@@ -301,12 +328,13 @@ class Model:
             warnings.warn("The `nb_epoch` argument of fit() is deprecated; use `epochs` instead.",
                           DeprecationWarning, stacklevel=2)
             epochs = nb_epoch
-        return loop.fit(self, FitConfig(
-            x=x, y=y, batch_size=batch_size, epochs=epochs, verbose=verbose, callbacks=callbacks,
-            validation_split=validation_split, validation_data=validation_data, shuffle=shuffle,
-            class_weight=class_weight, sample_weight=sample_weight, initial_epoch=initial_epoch,
-            steps_per_epoch=steps_per_epoch, validation_steps=validation_steps,
-            validation_batch_size=validation_batch_size, validation_freq=validation_freq))
+        with np.errstate(**QUIET_FLOATING_POINT):
+            return loop.fit(self, FitConfig(
+                x=x, y=y, batch_size=batch_size, epochs=epochs, verbose=verbose, callbacks=callbacks,
+                validation_split=validation_split, validation_data=validation_data, shuffle=shuffle,
+                class_weight=class_weight, sample_weight=sample_weight, initial_epoch=initial_epoch,
+                steps_per_epoch=steps_per_epoch, validation_steps=validation_steps,
+                validation_batch_size=validation_batch_size, validation_freq=validation_freq))
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
                  callbacks=None, return_dict=False, **kwargs):
@@ -318,7 +346,8 @@ class Model:
         """
         if kwargs:
             raise TypeError(f"evaluate() got unexpected keyword argument(s): {', '.join(sorted(kwargs))}.")
-        return loop.evaluate(self, x, y, batch_size, verbose, sample_weight, steps, callbacks, return_dict)
+        with np.errstate(**QUIET_FLOATING_POINT):
+            return loop.evaluate(self, x, y, batch_size, verbose, sample_weight, steps, callbacks, return_dict)
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None, **kwargs) -> np.ndarray:
         """Return the model's outputs for ``x``, calling the ``on_predict_*`` hooks."""
@@ -326,7 +355,8 @@ class Model:
             raise TypeError(f"predict() got unexpected keyword argument(s): {', '.join(sorted(kwargs))}.")
         if not self.built and isinstance(x, np.ndarray):
             self.build(x.shape[1:])
-        return loop.predict(self, x, batch_size, verbose, steps, callbacks)
+        with np.errstate(**QUIET_FLOATING_POINT):
+            return loop.predict(self, x, batch_size, verbose, steps, callbacks)
 
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
         """Run one training step on one batch (no callbacks); return the batch's loss and metrics."""
@@ -354,6 +384,8 @@ class Model:
         if cw is not None:
             sw = weigh_classes(source.y, sw, cw)
         step = loop.Step(self)
+        if train:
+            step.check_trainable()
         loss_value, n, y_pred = (step.train if train else step.test)(source.x, source.y, sw)
         running = self._compiled.fresh(source.y.shape, y_pred.shape)
         running.update(loss_value, n, source.y, y_pred, sw)
@@ -397,3 +429,18 @@ class Model:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name}, {len(self._layers)} layers>"
+
+
+class _ModelCall(Layer):
+    """A subclassed model's ``call()`` seen as the one layer of its forward pass."""
+
+    def __init__(self, model: Model):
+        super().__init__(name=model.name)
+        self.model = model
+        self._weights = model._own_weights
+        self.built = True
+
+    def forward(self, x, training: bool = False):
+        from ..layers.base import call_with_training
+
+        return call_with_training(self.model.call, x, training)

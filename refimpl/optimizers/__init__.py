@@ -1,13 +1,15 @@
-"""Optimizers: ``SGD``, ``RMSprop``, ``Adam``, ``AdamW``, ``Adagrad``, and ``schedules``."""
+"""Optimizers: ``SGD``, ``RMSprop``, ``Adam``, ``AdamW``, ``Adagrad``, ``LossScaleOptimizer``, and
+``schedules``."""
 
 from . import schedules
 from .base import Optimizer
+from .loss_scale_optimizer import LossScaleOptimizer
 from .optimizers import SGD, Adagrad, Adam, AdamW, RMSprop
 
-__all__ = ["Optimizer", "SGD", "RMSprop", "Adam", "AdamW", "Adagrad", "schedules", "get"]
+__all__ = ["Optimizer", "SGD", "RMSprop", "Adam", "AdamW", "Adagrad", "LossScaleOptimizer", "schedules", "get"]
 
 _BY_NAME = {"sgd": SGD, "rmsprop": RMSprop, "adam": Adam, "adamw": AdamW, "adagrad": Adagrad}
-_BY_CLASS_NAME = {cls.__name__: cls for cls in _BY_NAME.values()}
+_BY_CLASS_NAME = {cls.__name__: cls for cls in (*_BY_NAME.values(), LossScaleOptimizer)}
 
 
 def get(identifier) -> Optimizer:

@@ -74,8 +74,9 @@ class Optimizer:
             self._learning_rate.assign(value(0))
             return
         if self._schedule is not None:
-            raise TypeError("This optimizer was created with a LearningRateSchedule; its learning rate "
-                            "cannot be set directly.")
+            raise TypeError("This optimizer was created with a `LearningRateSchedule` object as its "
+                            "learning_rate, so its learning rate cannot be set; create it with a float "
+                            "learning_rate to set the rate.")
         try:
             value = float(value)
         except (TypeError, ValueError):
@@ -236,8 +237,7 @@ class Optimizer:
         if isinstance(lr, dict):
             from . import schedules
 
-            sched_cls = {"ExponentialDecay": schedules.ExponentialDecay,
-                         "PiecewiseConstantDecay": schedules.PiecewiseConstantDecay}.get(lr.get("class_name"))
+            sched_cls = schedules.SCHEDULES.get(lr.get("class_name"))
             if sched_cls is None:
                 raise ValueError(f"Unknown learning-rate schedule {lr.get('class_name')!r}.")
             config["learning_rate"] = sched_cls.from_config(lr["config"])

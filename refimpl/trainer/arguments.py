@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from numbers import Integral, Real
 
@@ -80,17 +81,34 @@ def as_array(value, arg: str, dtype=None) -> np.ndarray:
     return array
 
 
-def check_finite(array: np.ndarray, arg: str) -> None:
-    if array.dtype.kind != "f":
-        return
+def first_non_finite(array: np.ndarray) -> int | None:
+    """The index of the first sample holding a NaN or an infinity, or None (integer arrays: always None)."""
+    if array.dtype.kind not in "fc":
+        return None
     # Chunked so that a large array is not doubled in memory by a boolean mask.
     step = max(1, (1 << 22) // max(1, array[:1].size))
     for start in range(0, len(array), step):
         chunk = array[start:start + step]
         if not np.isfinite(chunk).all():
-            row = start + int(np.argwhere((~np.isfinite(chunk.reshape(len(chunk), -1))).any(axis=1))[0, 0])
-            raise ValueError(f"{arg} contains NaN or infinite values (first at sample {row}); "
-                             "clean the data before training.")
+            return start + int(np.argwhere((~np.isfinite(chunk.reshape(len(chunk), -1))).any(axis=1))[0, 0])
+    return None
+
+
+def warn_non_finite(arrays: dict) -> None:
+    """One warning naming the first sample with a NaN or an infinity, if any of ``arrays`` has one.
+
+    Keras 3 trains on such data (the loss becomes NaN or infinite, which ``TerminateOnNaN`` acts on),
+    and so does refimpl; the warning says where the bad value is, before any epoch.
+    """
+    for arg, array in arrays.items():
+        if array is None:
+            continue
+        row = first_non_finite(array)
+        if row is not None:
+            warnings.warn(f"{arg} contains NaN or infinite values (first at sample {row}); refimpl goes on as "
+                          "Keras does, so the loss and the weights may become NaN or infinite (TerminateOnNaN "
+                          "stops such a training run).", UserWarning, stacklevel=4)
+            return
 
 
 def make_source(x, y, sample_weight, batch_size, shuffle, arg: str, expect_targets: bool,
@@ -125,9 +143,7 @@ def make_source(x, y, sample_weight, batch_size, shuffle, arg: str, expect_targe
         if check_values and (not np.isfinite(sample_weight).all() or (sample_weight < 0).any()):
             raise ValueError("sample_weight must hold finite values >= 0.")
     if check_values:
-        check_finite(x, arg)
-        if y is not None:
-            check_finite(y, "y")
+        warn_non_finite({arg: x, "y" if arg == "x" else f"the targets of {arg}": y})
     check_int(batch_size, "batch_size", 1, allow_none=True)
     return ArraySource(x, y, sample_weight, batch_size or 32, shuffle)
 

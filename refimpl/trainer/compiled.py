@@ -67,6 +67,13 @@ def _as_list(value, arg: str) -> list:
     raise ValueError(f"{arg} must be a list of metric names, Metric objects or functions; got {value!r}.")
 
 
+def _logged(value):
+    """A metric result as ``logs`` carry it: a float for a scalar, else an array (as Keras 3 leaves it, even
+    with one element: ``F1Score()`` on one class logs an array of shape ``(1,)``)."""
+    array = np.asarray(value, dtype="float32")
+    return float(array) if array.ndim == 0 else array
+
+
 class RunningMetrics:
     """Running states for one fit epoch or one evaluation: a loss tracker and the compiled metrics."""
 
@@ -87,7 +94,7 @@ class RunningMetrics:
 
     def values(self) -> list[float]:
         loss = float(np.float32(self.loss_total / self.loss_count)) if self.loss_count else 0.0
-        return [loss] + [float(m.result()) for m, _ in self.metrics]
+        return [loss] + [_logged(m.result()) for m, _ in self.metrics]
 
     def get_state(self) -> dict:
         """The running totals as plain JSON data: the loss's sum and count, each metric's ``get_state()``."""

@@ -55,6 +55,18 @@ class Step:
             found = self._uniform[n] = (np.full(n, 1.0 / n, dtype="float32"), np.float32(n))
         return found
 
+    def check_trainable(self) -> None:
+        """Fail before training when a layer that needs a backward pass has none (a Keras-style call() layer).
+
+        Raises:
+            NotImplementedError: naming the layer and refimpl's scope (numpy, no automatic differentiation).
+        """
+        from ..layers.base import Layer, no_autodiff_message
+
+        for layer in self.backward_layers:
+            if type(layer).backward is Layer.backward:
+                raise NotImplementedError(no_autodiff_message(f"Layer '{layer.name}' ({type(layer).__name__})"))
+
     def train(self, x, y, sw):
         y_pred = forward(self.layers, x, True)
         if self.plain_targets and y.dtype == _FLOAT32 and y.ndim == y_pred.ndim:
@@ -189,6 +201,7 @@ def fit(model, config: args.FitConfig):
                            steps=train_batches.steps_per_epoch)
     model.history = cb_list.history
     step = Step(model)
+    step.check_trainable()
     source.on_epoch_end()  # a PyDataset's, once before training starts (Keras 3)
     model.stop_training = False
     cb_list.on_train_begin({})

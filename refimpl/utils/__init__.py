@@ -1,10 +1,13 @@
-"""Utilities: ``PyDataset``, ``set_random_seed``, ``to_categorical``, ``Progbar``."""
+"""Utilities: ``PyDataset``, ``set_random_seed``, ``to_categorical``, ``Progbar``, the interactive-logging
+switches (``io_utils``)."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from .. import rng as _rng
+from . import io_utils
+from .io_utils import disable_interactive_logging, enable_interactive_logging, is_interactive_logging_enabled
 from .progbar import Progbar
 from .py_dataset import PyDataset, Sequence
 
@@ -44,4 +47,5 @@ def clear_session() -> None:
     _clear()
 
 
-__all__ = ["PyDataset", "Sequence", "Progbar", "set_random_seed", "to_categorical", "clear_session"]
+__all__ = ["PyDataset", "Sequence", "Progbar", "set_random_seed", "to_categorical", "clear_session", "io_utils",
+           "disable_interactive_logging", "enable_interactive_logging", "is_interactive_logging_enabled"]

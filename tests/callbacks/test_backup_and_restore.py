@@ -191,7 +191,66 @@ def _failing_replace(src, dst):
     raise OSError(5, "injected I/O error before rename")
 
 
-def test_backup_written_at_epoch_boundary_is_flushed_after_history_records_it(tmp_path):
+class RaiseAtEpochEnd(keras.callbacks.Callback):
+    def __init__(self, epoch: int):
+        super().__init__()
+        self.epoch = epoch
+
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch == self.epoch:
+            raise KeyboardInterrupt("a later callback fails at the epoch's end")
+
+
+def test_the_epoch_backup_is_written_in_on_epoch_end_so_a_later_failing_callback_loses_nothing(
+        tmp_path, uninterrupted):
+    # Keras 3 writes the epoch's backup in on_epoch_end too: the failed epoch 1 is not trained again.
+    backup_dir = str(tmp_path / "backup")
+    keras.utils.set_random_seed(1)
+    with pytest.raises(KeyboardInterrupt):
+        _fit(_build(), [BackupAndRestore(backup_dir), RaiseAtEpochEnd(1)])
+    keras.utils.set_random_seed(99)
+    model = _build()
+    counter = CountEpochs()
+    history = _fit(model, [BackupAndRestore(backup_dir), counter])
+    assert counter.epochs == [2, 3]
+    _assert_same_run(model, history, uninterrupted)
+
+
+@pytest.mark.parametrize("failing_epoch", [1, EPOCHS - 1])
+def test_a_csv_row_lost_after_the_epochs_backup_is_restored_from_the_backed_up_history(tmp_path, uninterrupted,
+                                                                                      failing_epoch):
+    # Killed between BackupAndRestore's on_epoch_end (the epoch's backup written) and CSVLogger's (its row not);
+    # after the last epoch, the resumed run has no epoch left to train.
+    import csv
+
+    backup_dir, log = str(tmp_path / "backup"), str(tmp_path / "log.csv")
+    keras.utils.set_random_seed(1)
+    with pytest.raises(KeyboardInterrupt):
+        _fit(_build(), [BackupAndRestore(backup_dir), RaiseAtEpochEnd(failing_epoch),
+                        keras.callbacks.CSVLogger(log, append=True)])
+    keras.utils.set_random_seed(99)
+    history = _fit(_build(), [BackupAndRestore(backup_dir), keras.callbacks.CSVLogger(log, append=True)])
+    with open(log, newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [int(row["epoch"]) for row in rows] == [0, 1, 2, 3]
+    assert [float(row["loss"]) for row in rows] == history.history["loss"] == uninterrupted[2]["loss"]
+
+
+def test_double_checkpoint_keeps_the_previous_epochs_backup(tmp_path):
+    backup_dir = tmp_path / "backup"
+    keras.utils.set_random_seed(1)
+    with pytest.raises(KeyboardInterrupt):
+        _fit(_build(), [BackupAndRestore(str(backup_dir), double_checkpoint=True), RaiseAtEpochEnd(1)])
+    import json
+
+    epochs = []
+    for name in ("latest.weights.h5", "latest.weights.h5.bkp"):
+        with h5py.File(backup_dir / name, "r") as f:
+            epochs.append(json.loads(f["training_state"].attrs["json"])["epoch"])
+    assert epochs == [2, 1]
+
+
+def test_epoch_boundary_backup_holds_that_epochs_history(tmp_path):
     backup_dir = tmp_path / "backup"
     _interrupt(str(backup_dir), 9)  # two full epochs, then one batch of the third
     with h5py.File(backup_dir / "latest.weights.h5", "r") as f:

@@ -73,6 +73,20 @@ def test_append_adds_rows_under_the_existing_header(tmp_path):
     assert [row[0] for row in rows] == ["epoch", "0", "1", "2", "3"]
 
 
+@pytest.mark.parametrize("separator", ["\t", ";"])
+def test_append_reads_the_existing_header_with_its_separator(tmp_path, separator):
+    path = tmp_path / "log.tsv"
+    model = make_model()
+    fit(model, [CSVLogger(path, separator=separator)], epochs=1, validation=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "has no column for ..." warning: the header was read right
+        history = fit(model, [CSVLogger(path, separator=separator, append=True)], epochs=2, initial_epoch=1,
+                      validation=True)
+    rows = read_rows(path, separator)
+    assert rows[0] == ["epoch", "loss", "mae", "val_loss", "val_mae"] and len(rows) == 3
+    assert float(rows[2][1]) == history.history["loss"][0] and "NA" not in rows[2]
+
+
 def test_append_to_a_missing_file_writes_the_header(tmp_path):
     path = tmp_path / "new.csv"
     fit(make_model(), [CSVLogger(path, append=True)], epochs=1)

@@ -58,11 +58,20 @@ def test_min_delta_decides_what_counts_as_improvement():
 def test_max_mode_and_auto_mode_for_accuracy():
     assert EarlyStopping(monitor="val_accuracy").resolved_mode == "max"
     assert EarlyStopping(monitor="val_loss").resolved_mode == "min"
-    stopper = EarlyStopping(monitor="val_accuracy", patience=1)
+    stopper = EarlyStopping(monitor="val_accuracy", mode="max", patience=1)
     _, history = fit([scripted("val_accuracy", [0.5, 0.7, 0.6, 0.65, 0.9]), stopper], epochs=5)
     # patience=1: the first epoch that does not improve on 0.7 is the last.
     assert history.epoch == [0, 1, 2]
     assert stopper.best == 0.7
+
+
+def test_auto_mode_on_a_name_that_is_not_a_compiled_metric_is_rejected_before_any_epoch():
+    # Keras 3.15.1 raises ValueError too (at the end of the first epoch): auto cannot tell the direction.
+    stopper = EarlyStopping(monitor="val_accuracy", patience=1)
+    seen = []
+    with pytest.raises(ValueError, match="monitor='val_accuracy' with mode='auto'.*mode='max'"):
+        fit([keras.callbacks.LambdaCallback(on_epoch_begin=lambda e, logs: seen.append(e)), stopper], epochs=2)
+    assert seen == []
 
 
 def test_first_epoch_always_improves_and_never_stops():
@@ -150,7 +159,7 @@ def test_state_resets_on_every_fit():
 
 
 def test_missing_monitor_warns_once_listing_the_available_keys():
-    stopper = EarlyStopping(monitor="val_los", patience=0)
+    stopper = EarlyStopping(monitor="val_los", mode="min", patience=0)  # auto: a ValueError, as in Keras
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         _, history = fit([stopper], epochs=3)

@@ -98,12 +98,20 @@ def test_is_a_lambda_callback_and_a_callback():
     assert type(callback).__name__ == "LambdaCallback"
 
 
-def test_unknown_keyword_lists_the_hooks():
-    with pytest.raises(TypeError) as error:
-        LambdaCallback(on_epoch_ends=print)
-    assert "on_epoch_ends" in str(error.value)
-    for hook in HOOK_NAMES:
-        assert hook in str(error.value)
+def test_extra_keywords_are_kept_as_attributes_as_in_keras():
+    def custom(logs):
+        return "called"
+
+    callback = LambdaCallback(custom_method=custom, note="kept")
+    assert callback.custom_method is custom and callback.note == "kept"
+
+
+def test_misspelled_hook_is_kept_with_a_warning_listing_the_hooks():
+    with pytest.warns(UserWarning) as warned:
+        callback = LambdaCallback(on_epoch_ends=print)
+    assert callback.on_epoch_ends is print
+    message = str(warned[0].message)
+    assert "on_epoch_ends" in message and all(hook in message for hook in HOOK_NAMES)
 
 
 def test_non_callable_hook_is_rejected():

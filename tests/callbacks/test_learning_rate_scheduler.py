@@ -112,6 +112,7 @@ def test_an_optimizer_driven_by_a_schedule_is_refused_before_the_first_epoch():
     model.compile(optimizer=keras.optimizers.SGD(learning_rate=decay), loss="mse")
     epochs: list[int] = []
     probe = LambdaCallback(on_epoch_begin=lambda epoch, logs: epochs.append(epoch))
-    with pytest.raises(ValueError, match="LearningRateScheduler.*ExponentialDecay.*float learning_rate"):
+    with pytest.raises(TypeError, match="This optimizer was created with a `LearningRateSchedule` "
+                                        ".ExponentialDecay.*LearningRateScheduler"):
         fit(model, [LearningRateScheduler(lambda epoch: 0.1), probe], epochs=1)
     assert epochs == []

@@ -141,6 +141,7 @@ def test_an_optimizer_driven_by_a_schedule_is_refused_before_the_first_epoch():
     model.compile(optimizer=keras.optimizers.SGD(learning_rate=decay), loss="mse")
     epochs: list[int] = []
     probe = LambdaCallback(on_epoch_begin=lambda epoch, logs: epochs.append(epoch))
-    with pytest.raises(ValueError, match="ReduceLROnPlateau.*ExponentialDecay"):
+    with pytest.raises(TypeError, match="This optimizer was created with a `LearningRateSchedule` "
+                                        ".ExponentialDecay.*ReduceLROnPlateau"):
         fit(model, [ReduceLROnPlateau(monitor="loss"), probe], epochs=1)
     assert epochs == []

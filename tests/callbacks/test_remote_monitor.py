@@ -15,7 +15,18 @@ import numpy as np
 import pytest
 
 import refimpl as keras
+from refimpl.callbacks import remote_monitor
 from refimpl.callbacks.remote_monitor import DEFAULT_TIMEOUT, RemoteMonitor
+
+
+@pytest.fixture(autouse=True, params=["requests", "urllib"])
+def client(request, monkeypatch):
+    """Every test runs twice: POSTing with requests (as Keras 3 does) and with the urllib fallback."""
+    if request.param == "requests":
+        pytest.importorskip("requests")
+    else:
+        monkeypatch.setattr(remote_monitor, "requests", None)
+    return request.param
 
 
 class Recorder:
@@ -159,6 +170,7 @@ class AddNumpyValues(keras.callbacks.Callback):
         logs["np_int"] = np.int64(epoch + 10)
         logs["np_array0d"] = np.array(1.5, dtype="float64")
         logs["np_vector"] = np.array([1.0, 2.0], dtype="float32")
+        logs["np_one_element"] = np.arange(1)
 
 
 @pytest.mark.parametrize("send_as_json", [False, True])
@@ -169,6 +181,7 @@ def test_numpy_values_arrive_as_python_numbers(send_as_json):
     assert [(p["np_float"], p["np_int"], p["np_array0d"], p["np_vector"]) for p in payloads] == [
         (0.25, 10, 1.5, [1.0, 2.0]), (0.25, 11, 1.5, [1.0, 2.0])]
     assert isinstance(payloads[0]["np_float"], float) and isinstance(payloads[0]["np_int"], int)
+    assert payloads[0]["np_one_element"] == 0  # a one-element array is sent as its .item(), as in Keras 3
 
 
 def test_non_finite_numbers_are_sent_as_python_json_writes_them():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -43,8 +45,6 @@ FIT_CASES = [
     ("shuffle_bad", dict(shuffle="yes"), "shuffle must be True, False or 'batch'"),
     ("callback_not_a_callback", dict(callbacks=[print]), "callbacks\\[0\\] must be a keras callback"),
     ("callbacks_hold_a_class", dict(callbacks=[keras.callbacks.History]), "callbacks\\[0\\] must be"),
-    ("nan_in_x", dict(x=np.where(np.arange(60).reshape(20, 3) == 7, np.nan, X), y=Y), "NaN or infinite"),
-    ("inf_in_y", dict(x=X, y=np.where(np.arange(20).reshape(20, 1) == 3, np.inf, Y)), "NaN or infinite"),
     ("sample_weight_wrong_length", dict(sample_weight=np.ones(5)), "sample_weight must be a 1-D array"),
     ("sample_weight_negative", dict(sample_weight=-np.ones(20)), "sample_weight must hold finite values >= 0"),
     ("validation_data_bad_shape", dict(validation_data=(X,)), "validation_data must be a tuple"),
@@ -73,6 +73,36 @@ def test_fit_rejects_bad_input_before_any_hook(case, kwargs, message):
         model.fit(**call)
     assert rec.events == []
     assert all(np.array_equal(a, b) for a, b in zip(before, model.get_weights()))
+
+
+NON_FINITE_CASES = [
+    ("nan_in_x", dict(x=np.where(np.arange(60).reshape(20, 3) == 7, np.nan, X)), "x contains NaN .* sample 2\\)"),
+    ("inf_in_y", dict(y=np.where(np.arange(20).reshape(20, 1) == 3, np.inf, Y)), "y contains NaN .* sample 3\\)"),
+    ("inf_in_validation_targets", dict(validation_data=(X, np.where(np.arange(20).reshape(20, 1) == 5, np.inf, Y))),
+     "the targets of validation_data contain"),
+]
+
+
+@pytest.mark.parametrize("case,kwargs,message", NON_FINITE_CASES, ids=[c[0] for c in NON_FINITE_CASES])
+def test_non_finite_data_trains_as_in_keras_with_one_warning(case, kwargs, message):
+    """Keras 3 trains on NaN/inf data (TerminateOnNaN exists for that); refimpl too, with one warning first."""
+    model = regression_model()
+    rec = Recorder()
+    with pytest.warns(UserWarning) as warned:
+        model.fit(**{"x": X, "y": Y, "epochs": 2, "verbose": 0, "callbacks": [rec], **kwargs})
+    messages = [str(w.message) for w in warned if "NaN or infinite" in str(w.message)]
+    assert len(messages) == 1, messages
+    assert re.search(message.replace("contain", "contains?"), messages[0]), messages[0]
+    assert [e[0] for e in rec.events].count("on_epoch_end") == 2
+
+
+def test_inf_targets_stop_training_with_terminate_on_nan():
+    model = regression_model()
+    y = np.where(np.arange(20).reshape(20, 1) == 9, np.inf, Y)
+    with pytest.warns(UserWarning, match="first at sample 9"):
+        history = model.fit(X, y, batch_size=4, epochs=5, verbose=0, callbacks=[keras.callbacks.TerminateOnNaN()])
+    assert len(history.history["loss"]) == 1
+    assert not np.isfinite(history.history["loss"][0])
 
 
 CLASS_CASES = [

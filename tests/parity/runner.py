@@ -11,10 +11,12 @@ import argparse
 import csv
 import importlib
 import json
+import logging
 import math
 import os
 import tempfile
 import threading
+import urllib.parse
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import numpy as np
@@ -40,6 +42,26 @@ def plain(value):
     return {"shape": list(array.shape), "values": array.astype("float64").ravel().tolist()}
 
 
+def make_metric(keras, spec):
+    """A metric name, or ``{"class": "AUC", "args": {...}}`` for a metric object."""
+    if isinstance(spec, str):
+        return spec
+    return getattr(keras.metrics, spec["class"])(**spec.get("args", {}))
+
+
+def make_optimizer(keras, spec):
+    """An optimizer from ``{"name": ..., **args}``; ``learning_rate`` may be ``{"schedule": ..., "args": ...}``
+    and ``LossScaleOptimizer`` takes ``{"inner": {...}, **args}``."""
+    spec = dict(spec)
+    name = spec.pop("name")
+    if name == "LossScaleOptimizer":
+        return keras.optimizers.LossScaleOptimizer(make_optimizer(keras, spec.pop("inner")), **spec)
+    rate = spec.get("learning_rate")
+    if isinstance(rate, dict):
+        spec["learning_rate"] = getattr(keras.optimizers.schedules, rate["schedule"])(**rate["args"])
+    return getattr(keras.optimizers, name)(**spec)
+
+
 def make_data(spec, n, seed):
     rng = np.random.default_rng(seed)
     d, k = spec["input_dim"], spec["out"]
@@ -59,13 +81,30 @@ def make_data(spec, n, seed):
     return x, y, sw
 
 
+def canary_class(keras):
+    """A Keras-style custom layer: call() only, and a non-trainable counter of its forward passes."""
+
+    class Canary(keras.layers.Layer):
+        def __init__(self):
+            super().__init__()
+            self.counter = self.add_weight(shape=(), initializer="zeros", dtype="float32", trainable=False)
+
+        def call(self, x):
+            self.counter.assign_add(1)
+            return x
+
+    return Canary
+
+
 def build(keras, spec, seed=0):
     m = spec["model"]
-    model = keras.Sequential([keras.Input((m["input_dim"],)),
+    first = [canary_class(keras)()] if m.get("canary") else []
+    model = keras.Sequential([keras.Input((m["input_dim"],)), *first,
                               keras.layers.Dense(m["hidden"], activation=m["hidden_activation"]),
                               keras.layers.Dense(m["out"], activation=m["out_activation"])])
     rng = np.random.default_rng(seed)
-    model.set_weights([(rng.normal(size=np.shape(w)) / 2).astype("float32") for w in model.get_weights()])
+    model.set_weights([(rng.normal(size=np.shape(w)) / 2).astype("float32") if np.ndim(w) else w
+                       for w in model.get_weights()])
     return model
 
 
@@ -165,7 +204,11 @@ class _Collector(BaseHTTPRequestHandler):
 
     def do_POST(self):  # noqa: N802 (http.server's naming)
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        type(self).payloads.append([self.path, json.loads(body)])
+        if "json" in self.headers.get("Content-Type", ""):
+            payload = json.loads(body)
+        else:  # a form with one field holding the JSON text
+            payload = {field: json.loads(values[0]) for field, values in urllib.parse.parse_qs(body.decode()).items()}
+        type(self).payloads.append([self.path, payload])
         self.send_response(200)
         self.end_headers()
         self.wfile.write(b"ok")
@@ -174,9 +217,47 @@ class _Collector(BaseHTTPRequestHandler):
         pass
 
 
+class _LogCapture(logging.Handler):
+    """With interactive logging disabled, the verbose callbacks' messages go to Python logging: collect them."""
+
+    def __init__(self, keras):
+        super().__init__(logging.INFO)
+        self.io_utils = importlib.import_module(f"{keras.__name__}.src.utils.io_utils" if keras.__name__ == "keras"
+                                                else f"{keras.__name__}.utils.io_utils")
+        self.io_utils.disable_interactive_logging()
+        self.io_utils.set_logging_verbosity("INFO")
+        self.lines: list[str] = []
+        self.root = logging.getLogger()
+        self.level = self.root.level
+        self.root.setLevel(logging.INFO)
+        self.root.addHandler(self)
+
+    def emit(self, record):
+        message = record.getMessage()
+        if "Epoch" in message:
+            self.lines.append(message.strip())
+
+    def close(self):
+        self.root.removeHandler(self)
+        self.root.setLevel(self.level)
+        self.io_utils.enable_interactive_logging()
+        super().close()
+
+
+def add_numpy_logs(epoch, logs):
+    """Puts numpy values in the epoch's logs, as a user's callback may: what RemoteMonitor then sends."""
+    logs["one_element"] = np.arange(1) + epoch
+    logs["np_float32"] = np.float32(1.5)
+
+
+LOGS_FUNCTIONS = {"add_numpy_logs": add_numpy_logs}
+
+
 def make_builtin(keras, spec, tmp, server_url):
     args = dict(spec.get("args", {}))
     kind = spec["type"]
+    if kind == "LambdaCallback":
+        args = {k: LOGS_FUNCTIONS.get(v, v) if k.startswith("on_") else v for k, v in args.items()}
     if kind in ("CSVLogger", "ModelCheckpoint"):
         args["filename" if kind == "CSVLogger" else "filepath"] = os.path.join(tmp, spec["file"])
     if kind == "BackupAndRestore":
@@ -194,9 +275,11 @@ STATE_ATTRS = ("stopped_epoch", "wait", "best", "cooldown_counter")
 
 def builtin_state(cb, spec, tmp):
     kind = spec["type"]
+    if kind == "LambdaCallback":  # extra keyword arguments are kept as attributes
+        return {k: getattr(cb, k, "missing") for k in spec["args"] if not k.startswith("on_")}
     if kind == "CSVLogger":
         with open(os.path.join(tmp, spec["file"]), newline="") as f:
-            rows = list(csv.reader(f))
+            rows = list(csv.reader(f, delimiter=spec["args"].get("separator", ",")))
         return [rows[0]] + [[_number(cell) for cell in row] for row in rows[1:]]
     if kind == "ModelCheckpoint":
         return {"files": sorted(n for n in os.listdir(tmp) if n.endswith((".h5", ".keras"))),
@@ -226,13 +309,16 @@ def run(keras, sc):
 def _run(keras, sc, tmp, server_url):
     model = build(keras, sc)
     comp = dict(sc["compile"])
-    opt = dict(comp.pop("optimizer"))
-    model.compile(optimizer=getattr(keras.optimizers, opt.pop("name"))(**opt), loss=comp["loss"],
-                  metrics=comp["metrics"], weighted_metrics=comp["weighted_metrics"] or None,
+    opt = comp.pop("optimizer")
+    model.compile(optimizer=make_optimizer(keras, opt), loss=comp["loss"],
+                  metrics=[make_metric(keras, m) for m in comp["metrics"]],
+                  weighted_metrics=[make_metric(keras, m) for m in comp["weighted_metrics"]] or None,
                   loss_weights=comp.get("loss_weights"),
                   steps_per_execution=comp["steps_per_execution"])
     d = sc["data"]
     data = {"train": make_data(d, d["n"], 1), "val": make_data(d, d["val_n"], 2)}
+    for index in d.get("y_inf_at", []):  # non-finite targets: Keras trains on them
+        data["train"][1][index] = np.inf
     Recorder = recorder_class(keras)
     out = []
     for call in sc["calls"]:
@@ -253,15 +339,28 @@ def _run(keras, sc, tmp, server_url):
         else:
             args = (make_input(keras, kind, x, y, events=rec.events),)
         builtins = [(spec, make_builtin(keras, spec, tmp, server_url)) for spec in call.get("builtins", [])]
+        raised = None
+        messages = _LogCapture(keras) if call.get("capture_logs") else None
         try:
             result = getattr(model, method)(*args, callbacks=[cb for _, cb in builtins] + [rec], **kwargs)
         except RuntimeError as e:  # a scenario's own interruption (BackupAndRestore), recorded, not raised
-            if "interrupted by the scenario" not in str(e):
+            if "interrupted by the scenario" not in str(e) and not call.get("expect_error"):
                 raise
-            result = None
+            result, raised = None, type(e).__name__
+        except Exception as e:  # a scenario that expects an error records its type
+            if not call.get("expect_error"):
+                raise
+            result, raised = None, type(e).__name__
+        finally:
+            if messages is not None:
+                messages.close()
         entry = {"method": method, "events": rec.events, "params": rec.params_seen, "probes": rec.probes,
                  "builtins": {spec["name"]: builtin_state(cb, spec, tmp) for spec, cb in builtins}}
-        if result is None:
+        if messages is not None:
+            entry["log_messages"] = messages.lines
+        if call.get("expect_error"):
+            entry["raised"] = raised
+        elif result is None:
             entry["interrupted"] = True
         elif method == "fit":
             entry["history"] = plain(result.history)

@@ -13,10 +13,11 @@ SGD = {"name": "SGD", "learning_rate": 0.05}
 
 
 def _s(sid, *, calls, loss="mse", metrics=("mae",), optimizer=SGD, data=REG, out=1, out_act=None, spe=1,
-       hidden_act="tanh", weighted_metrics=(), refimpl_differs=None, loss_weights=None):
+       hidden_act="tanh", weighted_metrics=(), refimpl_differs=None, loss_weights=None, canary=False):
     return {
         "id": sid,
-        "model": {"input_dim": 3, "hidden": 4, "hidden_activation": hidden_act, "out": out, "out_activation": out_act},
+        "model": {"input_dim": 3, "hidden": 4, "hidden_activation": hidden_act, "out": out, "out_activation": out_act,
+                  "canary": canary},
         "data": {"input_dim": 3, "out": out, **data},
         "compile": {"optimizer": optimizer, "loss": loss, "metrics": list(metrics), "steps_per_execution": spe,
                     "weighted_metrics": list(weighted_metrics), "loss_weights": loss_weights},
@@ -67,6 +68,25 @@ BIN = {"task": "binary", "n": 30, "val_n": 12}
 CAT = {"task": "categorical", "n": 30, "val_n": 12}
 SPARSE = {"task": "sparse", "n": 30, "val_n": 12}
 VAL = {"kind": "arrays"}
+
+def expect_error(call):
+    call["expect_error"] = True
+    return call
+
+
+def metric(cls, **args):
+    return {"class": cls, "args": args}
+
+
+POLY = {"schedule": "PolynomialDecay", "args": {"initial_learning_rate": 0.1, "decay_steps": 5,
+                                               "end_learning_rate": 0.01, "power": 2.0}}
+POLY_CYCLE = {"schedule": "PolynomialDecay", "args": {"initial_learning_rate": 0.02, "decay_steps": 3,
+                                                     "power": 0.5, "cycle": True}}
+# refimpl checks at the start of fit what Keras 3 finds later (same error type): the hooks before it differ.
+RAISES_EARLIER = {"call 0 events": "refimpl raises in on_train_begin; Keras 3 in a later hook (same type)",
+                  "call 0 params": "refimpl raises before the recording callback's on_train_begin",
+                  "final_weights": "Keras 3 trains until the hook that raises; refimpl trains nothing"}
+INF_TARGET = {**REG, "y_inf_at": [5]}
 
 SCENARIOS = [
     _s("fit_basic", calls=[fit()]),
@@ -164,6 +184,58 @@ SCENARIOS = [
         with_builtins(fit(epochs=4), builtin("bar", "BackupAndRestore"))]),
     _s("swap_ema_weights", optimizer={"name": "SGD", "learning_rate": 0.05, "use_ema": True, "ema_momentum": 0.9},
        calls=[with_builtins(fit(validation=VAL, epochs=3), builtin("ema", "SwapEMAWeights", swap_on_epoch=True))]),
+    # ---- issue 17: behaviours Keras 3's own callback tests exercise
+    _s("terminate_on_nan_inf_targets", data=INF_TARGET, calls=[with_builtins(
+        fit(validation=VAL, epochs=3), builtin("nan", "TerminateOnNaN"))]),
+    _s("loss_scale_optimizer_skips_non_finite_steps", data=INF_TARGET,
+       optimizer={"name": "LossScaleOptimizer", "inner": SGD, "dynamic_growth_steps": 3}, calls=[fit(epochs=3)]),
+    _s("loss_scale_optimizer_adam", optimizer={"name": "LossScaleOptimizer", "inner": {"name": "Adam",
+                                                                                       "learning_rate": 0.01}},
+       calls=[fit(validation=VAL, epochs=2, actions=[PROBE_LR])]),
+    _s("polynomial_decay", optimizer={"name": "SGD", "learning_rate": POLY},
+       calls=[fit(epochs=3, actions=[PROBE_LR])]),
+    _s("polynomial_decay_cycle_adam", optimizer={"name": "Adam", "learning_rate": POLY_CYCLE},
+       calls=[fit(epochs=3, actions=[PROBE_LR])]),
+    _s("metrics_auc_f1_hinge_accuracy", loss="binary_crossentropy", out_act="sigmoid", data=BIN,
+       metrics=[metric("AUC"), metric("AUC", curve="PR", name="pr_auc"), metric("F1Score", threshold=0.5),
+                metric("Accuracy"), "hinge"],
+       calls=[with_builtins(fit(validation=VAL, epochs=4),
+                            builtin("es", "EarlyStopping", monitor="val_auc", patience=1)), evaluate()]),
+    _s("metrics_f1_per_class_and_averaged", loss="categorical_crossentropy", out=3, out_act="softmax", data=CAT,
+       metrics=[metric("F1Score"), metric("F1Score", average="macro", name="f1_macro"),
+                metric("F1Score", average="weighted", threshold=0.3, name="f1_weighted")],
+       weighted_metrics=[metric("AUC", num_thresholds=50, name="auc_w")],
+       calls=[with_builtins(fit(validation=VAL, epochs=3, sample_weight=True),
+                            builtin("ck", "ModelCheckpoint", file="best.weights.h5", monitor="val_f1_macro",
+                                    save_best_only=True, save_weights_only=True))]),
+    _s("csv_logger_append_with_tab_separator", calls=[
+        with_builtins(fit(validation=VAL, epochs=2), builtin("csv", "CSVLogger", file="log.tsv", separator="\t",
+                                                             append=True)),
+        with_builtins(fit(validation=VAL, epochs=4, initial_epoch=2),
+                      builtin("csv", "CSVLogger", file="log.tsv", separator="\t", append=True))]),
+    _s("lambda_callback_extra_kwargs_and_remote_monitor_numpy_values", calls=[with_builtins(
+        fit(validation=VAL, epochs=2),
+        builtin("lam", "LambdaCallback", on_epoch_end="add_numpy_logs", note="kept", custom_number=3),
+        builtin("rm", "RemoteMonitor"), builtin("rmj", "RemoteMonitor", send_as_json=True))]),
+    _s("verbose_callbacks_log_when_interactive_logging_is_disabled", calls=[
+        dict(with_builtins(fit(epochs=3), builtin("lrs", "LearningRateScheduler", factor=0.5, verbose=1),
+                           builtin("rlr", "ReduceLROnPlateau", monitor="loss", patience=1, min_delta=10.0,
+                                   verbose=1)), capture_logs=True)]),
+    _s("custom_layer_with_a_non_trainable_counter", canary=True,
+       calls=[fit(validation=VAL, epochs=2), evaluate(), predict()]),
+    _s("early_stopping_unknown_monitor_auto_mode", refimpl_differs=RAISES_EARLIER, calls=[expect_error(
+        with_builtins(fit(epochs=2), builtin("es", "EarlyStopping", monitor="unknown")))]),
+    _s("model_checkpoint_unknown_monitor_auto_mode", refimpl_differs=RAISES_EARLIER, calls=[expect_error(
+        with_builtins(fit(epochs=2), builtin("ck", "ModelCheckpoint", file="m.keras", monitor="unknown")))]),
+    _s("learning_rate_scheduler_on_a_schedule", optimizer={"name": "SGD", "learning_rate": POLY},
+       refimpl_differs=RAISES_EARLIER, calls=[expect_error(
+           with_builtins(fit(epochs=2), builtin("lrs", "LearningRateScheduler", factor=0.5)))]),
+    _s("reduce_lr_on_plateau_on_a_schedule", optimizer={"name": "SGD", "learning_rate": POLY},
+       refimpl_differs={**RAISES_EARLIER,
+                        "call 0 builtins": "Keras 3 raises at its first reduction, after some epochs of waiting; "
+                                           "refimpl before any epoch"}, calls=[expect_error(
+           with_builtins(fit(epochs=4), builtin("rlr", "ReduceLROnPlateau", monitor="loss", patience=1,
+                                                min_delta=10.0)))]),
     _s("learning_rate_set_in_epoch_begin", calls=[fit(epochs=3, actions=[{"do": "set_lr", "hook": "on_epoch_begin",
                                                                          "index": 1, "value": 0.01}])]),
 ]

@@ -25,7 +25,7 @@ pytestmark = pytest.mark.keras
 def _record(python: str, impl: str, out: Path, env_extra: dict) -> dict:
     env = {**os.environ, "PYTHONPATH": str(ROOT), **env_extra}
     subprocess.run([python, "-m", "tests.parity.runner", "--impl", impl, "--out", str(out)], cwd=ROOT, env=env,
-                   check=True, timeout=900)
+                   check=True, timeout=1800)
     return json.loads(out.read_text())["scenarios"]
 
 
