@@ -63,6 +63,55 @@ def build_model(keras):
     return model
 
 
+HOOKS = (("on_train_begin", False), ("on_train_end", False), ("on_epoch_begin", True), ("on_epoch_end", True),
+         ("on_train_batch_begin", True), ("on_train_batch_end", True), ("on_test_begin", False),
+         ("on_test_end", False), ("on_test_batch_begin", True), ("on_test_batch_end", True))
+
+
+def recorder(keras, calls: list):
+    """A callback of `keras` that appends [hook, index or None, logs as floats] to `calls` on every hook."""
+
+    def plain(logs):
+        return None if logs is None else {k: float(v) for k, v in logs.items()}
+
+    def hook(name, indexed):
+        if indexed:
+            def method(self, index, logs=None):
+                calls.append([name, int(index), plain(logs)])
+        else:
+            def method(self, logs=None):
+                calls.append([name, None, plain(logs)])
+        method.__name__ = name
+        return method
+
+    return type("Recorder", (keras.callbacks.Callback,), {n: hook(n, i) for n, i in HOOKS})()
+
+
+def record_fit(keras, arrays, batch: int, out: Path, callbacks=()) -> dict:
+    """Fit the probe's model with `keras` (Keras or refimpl) on `arrays`, recording hooks and built-in files.
+
+    Returns:
+        `{"calls", "history", "errors", "files"}`: the part of a trace that does not depend on the process.
+    """
+    import numpy as np
+
+    x, y, xv, yv = arrays
+    calls: list[list] = []
+    model = build_model(keras)
+    errors = []
+    try:
+        history = model.fit(
+            x, y, batch_size=batch, epochs=EPOCHS, shuffle=False, verbose=0, validation_data=(xv, yv),
+            callbacks=[recorder(keras, calls), keras.callbacks.ModelCheckpoint(str(out / "ckpt.keras")),
+                       keras.callbacks.CSVLogger(str(out / "log.csv")), *callbacks])
+        history = {k: [float(v) for v in vs] for k, vs in history.history.items()}
+        np.savez(out / "final.weights.npz", *[np.asarray(w) for w in model.get_weights()])
+    except Exception as e:  # recorded, so the harness can say what Keras refused
+        history = None
+        errors.append(f"{type(e).__name__}: {e}")
+    return {"calls": calls, "history": history, "errors": errors, "files": sorted(p.name for p in out.iterdir())}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mode", choices=["single", "dp4", "mp"], required=True)
@@ -80,54 +129,18 @@ def main(argv: list[str] | None = None) -> int:
         jax.distributed.initialize(coordinator_address=f"127.0.0.1:{args.port}", num_processes=PROCESSES,
                                    process_id=args.process_id, initialization_timeout=60)
     import keras
-    import numpy as np
 
     keras.utils.set_random_seed(SEED)
     if args.mode != "single":
         keras.distribution.set_distribution(keras.distribution.DataParallel(
             devices=jax.devices(), auto_shard_dataset=args.mode != "mp"))
 
-    calls: list[list] = []
-
-    def plain(logs):
-        return None if logs is None else {k: float(v) for k, v in logs.items()}
-
-    class Recorder(keras.callbacks.Callback):
-        pass
-
-    def hook(name, indexed):
-        if indexed:
-            def method(self, index, logs=None):
-                calls.append([name, int(index), plain(logs)])
-        else:
-            def method(self, logs=None):
-                calls.append([name, None, plain(logs)])
-        method.__name__ = name
-        return method
-
-    for name, indexed in [("on_train_begin", False), ("on_train_end", False), ("on_epoch_begin", True),
-                          ("on_epoch_end", True), ("on_train_batch_begin", True), ("on_train_batch_end", True),
-                          ("on_test_begin", False), ("on_test_end", False), ("on_test_batch_begin", True),
-                          ("on_test_batch_end", True)]:
-        setattr(Recorder, name, hook(name, indexed))
-
-    x, y, xv, yv = data()
+    arrays = data()
     batch = BATCH
     if args.mode == "mp":
-        x, y, xv, yv = (shard(a, args.process_id, PROCESSES) for a in (x, y, xv, yv))
+        arrays = tuple(shard(a, args.process_id, PROCESSES) for a in arrays)
         batch = BATCH // PROCESSES
-    model = build_model(keras)
-    errors = []
-    try:
-        history = model.fit(
-            x, y, batch_size=batch, epochs=EPOCHS, shuffle=False, verbose=0, validation_data=(xv, yv),
-            callbacks=[Recorder(), keras.callbacks.ModelCheckpoint(str(out / "ckpt.keras")),
-                       keras.callbacks.CSVLogger(str(out / "log.csv"))])
-        history = {k: [float(v) for v in vs] for k, vs in history.history.items()}
-        np.savez(out / "final.weights.npz", *[np.asarray(w) for w in model.get_weights()])
-    except Exception as e:  # recorded, so the harness can say what Keras refused
-        history = None
-        errors.append(f"{type(e).__name__}: {e}")
+    recorded = record_fit(keras, arrays, batch, out)
     trace = {
         "mode": args.mode,
         "keras": keras.__version__,
@@ -136,23 +149,25 @@ def main(argv: list[str] | None = None) -> int:
         "process_count": jax.process_count(),
         "device_count": jax.device_count(),
         "local_device_count": jax.local_device_count(),
-        "calls": calls,
-        "history": history,
-        "errors": errors,
-        "files": sorted(p.name for p in out.iterdir()),
+        **recorded,
     }
     (out / "trace.json").write_text(json.dumps(trace))
     if args.mode == "mp":
         jax.distributed.shutdown()
-    return 1 if errors else 0
+    return 1 if recorded["errors"] else 0
 
 
-def verify(out_dirs: list[str]) -> dict:
-    """In a fresh single-device process: load what each run wrote and say whether it matches its run."""
+def verify(out_dirs: list[str], keras=None) -> dict:
+    """Load what each run wrote (with `keras`, default: Keras) and say whether it matches its run.
+
+    The harness calls this in a fresh single-device process, after every run has ended.
+    """
     import csv
 
-    import keras
     import numpy as np
+
+    if keras is None:
+        import keras
 
     x, _, _, _ = data()
     result = {}
