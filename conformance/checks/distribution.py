@@ -111,6 +111,23 @@ def _files_load(m: dict[str, Any]) -> Result:
     return out
 
 
+@check("dist.seed.same-on-every-process", when=WHEN)
+def _same_seed(m: dict[str, Any]) -> Result:
+    if "refused" not in m:
+        return None  # a simulation in one process has no seeds to disagree
+    out = []
+    for i, trace in enumerate(m["refused"]["seeds"]):
+        said = " ".join(trace["errors"])
+        if "AssertionError" not in said or "not the same on each process" not in said:
+            out.append(f"process {i} with its own seed: errors {trace['errors']!r}, expected an AssertionError "
+                       "saying the values are not the same on each process")
+        if trace["calls"]:
+            out.append(f"process {i} with its own seed called {len(trace['calls'])} hooks before the error, "
+                       f"first {trace['calls'][0][:2]}")
+    return out
+
+
 def judge(measurement: dict[str, Any]) -> dict[str, list[str]]:
-    """Every distribution clause's violations on `measurement` (empty lists: the clause held)."""
-    return {cid: list(c.fn(measurement)) for cid, c in CHECKS.items() if c.module == "distribution"}
+    """Every distribution clause's violations on `measurement`: [] where it held, None where it does not apply."""
+    verdicts = {cid: c.fn(measurement) for cid, c in CHECKS.items() if c.module == "distribution"}
+    return {cid: None if v is None else list(v) for cid, v in verdicts.items()}

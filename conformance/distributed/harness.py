@@ -92,7 +92,8 @@ def _env(root: Path, devices: int) -> dict[str, str]:
 
 
 def measure(python: str, workdir: str | Path, timeout: float = DEFAULT_TIMEOUT) -> dict:
-    """Run the single-device reference, 4-device data parallel and 2 processes x 2 devices; return the traces.
+    """Run the single-device reference, 4-device data parallel and 2 processes x 2 devices (once with the same
+    seed, once with a different seed on each process); return the traces.
 
     Args:
         python: An interpreter with keras==3.15.1 and jax.
@@ -100,8 +101,9 @@ def measure(python: str, workdir: str | Path, timeout: float = DEFAULT_TIMEOUT) 
         timeout: Seconds for all runs together, then every process left is killed. Defaults to `DEFAULT_TIMEOUT`.
 
     Returns:
-        `{"reference": trace, "runs": {"dp4": [trace], "mp": [trace, trace]}, "files": {dir: what loads},
-        "global_steps": int, "epochs": int}`, the shape `conformance.checks.distribution.judge` reads.
+        `{"reference": trace, "runs": {"dp4": [trace], "mp": [trace, trace]}, "refused": {"seeds": [trace,
+        trace]}, "files": {dir: what loads}, "global_steps": int, "epochs": int}`, the shape
+        `conformance.checks.distribution.judge` reads.
 
     Raises:
         MeasurementError: A process failed, timed out or wrote no trace (with the end of its output).
@@ -118,18 +120,23 @@ def measure(python: str, workdir: str | Path, timeout: float = DEFAULT_TIMEOUT) 
     jobs += [Job(f"mp{i}", base + ["--mode", "mp", "--process-id", str(i), "--port", str(port),
                                    "--out", str(work / f"mp{i}")], _env(ROOT, 2), work / f"mp{i}.log")
              for i in range(probe.PROCESSES)]
+    seeds_port = free_port()
+    jobs += [Job(f"seeds{i}", base + ["--mode", "mp", "--process-id", str(i), "--port", str(seeds_port),
+                                      "--seed", str(probe.SEED + i), "--out", str(work / f"seeds{i}")],
+                 _env(ROOT, 2), work / f"seeds{i}.log") for i in range(probe.PROCESSES)]
     started = time.monotonic()
     codes = run_jobs(jobs, timeout)
     traces = {}
     for job in jobs:
         path = work / job.name / "trace.json"
-        if codes[job.name] != 0 or not path.exists():
+        refusal_expected = job.name.startswith("seeds")
+        if codes[job.name] not in ((0, 1) if refusal_expected else (0,)) or not path.exists():
             tail = job.log.read_text(errors="replace")[-3000:] if job.log.exists() else ""
             why = "timed out" if codes[job.name] is None else f"exited with {codes[job.name]}"
             raise MeasurementError(f"probe {job.name} {why}:\n{tail}")
         traces[job.name] = json.loads(path.read_text())
     remaining = max(30.0, timeout - (time.monotonic() - started))
-    argv = base + ["verify", str(work / "verify.json"), *(str(work / j.name) for j in jobs)]
+    argv = base + ["verify", str(work / "verify.json"), *(str(work / j.name) for j in jobs[:-probe.PROCESSES])]
     verify = Job("verify", argv, _env(ROOT, 1), work / "verify.log")
     if run_jobs([verify], remaining)["verify"] != 0:
         raise MeasurementError("verify failed:\n" + verify.log.read_text(errors="replace")[-3000:])
@@ -137,6 +144,7 @@ def measure(python: str, workdir: str | Path, timeout: float = DEFAULT_TIMEOUT) 
     return {
         "reference": traces["single"],
         "runs": {"dp4": [traces["dp4"]], "mp": [traces[f"mp{i}"] for i in range(probe.PROCESSES)]},
+        "refused": {"seeds": [traces[f"seeds{i}"] for i in range(probe.PROCESSES)]},
         "files": files,
         "global_steps": probe.STEPS,
         "epochs": probe.EPOCHS,

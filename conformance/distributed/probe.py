@@ -9,6 +9,9 @@ Run by `conformance.distributed.harness` in the Keras interpreter (KERAS_BACKEND
 - `mp`: process I of 2 joined by `jax.distributed` on 127.0.0.1:P (gloo collectives), `DataParallel` over all
   devices with `auto_shard_dataset=False`; process I feeds rows I*BATCH/2 .. (I+1)*BATCH/2 of every global batch.
 
+`--seed` sets `keras.utils.set_random_seed` (default `SEED`): the harness gives the two processes of one run
+different seeds to see what Keras does then. Exit status 1: Keras raised, and the trace says what.
+
 Writes DIR/trace.json (hooks, logs, process facts), DIR/final.weights.npz, and whatever ModelCheckpoint
 (DIR/ckpt.keras) and CSVLogger (DIR/log.csv) write. The weights, data and seed are the same in every mode, so
 the single-device run is the reference the others are compared with.
@@ -97,16 +100,16 @@ def record_fit(keras, arrays, batch: int, out: Path, callbacks=()) -> dict:
 
     x, y, xv, yv = arrays
     calls: list[list] = []
-    model = build_model(keras)
     errors = []
     try:
+        model = build_model(keras)
         history = model.fit(
             x, y, batch_size=batch, epochs=EPOCHS, shuffle=False, verbose=0, validation_data=(xv, yv),
             callbacks=[recorder(keras, calls), keras.callbacks.ModelCheckpoint(str(out / "ckpt.keras")),
                        keras.callbacks.CSVLogger(str(out / "log.csv")), *callbacks])
         history = {k: [float(v) for v in vs] for k, vs in history.history.items()}
         np.savez(out / "final.weights.npz", *[np.asarray(w) for w in model.get_weights()])
-    except Exception as e:  # recorded, so the harness can say what Keras refused
+    except Exception as e:  # recorded: what Keras refused, and after which hooks
         history = None
         errors.append(f"{type(e).__name__}: {e}")
     return {"calls": calls, "history": history, "errors": errors, "files": sorted(p.name for p in out.iterdir())}
@@ -118,6 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", required=True)
     parser.add_argument("--process-id", type=int, default=0)
     parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--seed", type=int, default=SEED)
     args = parser.parse_args(argv)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -130,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
                                    process_id=args.process_id, initialization_timeout=60)
     import keras
 
-    keras.utils.set_random_seed(SEED)
+    keras.utils.set_random_seed(args.seed)
     if args.mode != "single":
         keras.distribution.set_distribution(keras.distribution.DataParallel(
             devices=jax.devices(), auto_shard_dataset=args.mode != "mp"))

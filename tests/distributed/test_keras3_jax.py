@@ -1,6 +1,6 @@
 """Keras 3 (jax) under its own distribution, measured live and judged against conformance/spec/distribution.toml.
 
-The live stage starts 5 Keras processes on 127.0.0.1 (about a minute on 2 cores): set KCC_DISTRIBUTED=1 and
+The live stage starts 7 Keras processes on 127.0.0.1 (about a minute on 2 cores): set KCC_DISTRIBUTED=1 and
 KERAS3_PYTHON to a Python with keras==3.15.1 and jax. The harness tests below need neither.
 """
 
@@ -110,3 +110,6 @@ def test_the_checks_catch_what_they_claim(live):
     m = copy.deepcopy(live)
     m["files"]["mp1"]["csv_rows"][0]["loss"] += 1.0
     assert judge(m)["dist.files.load"]
+    m = copy.deepcopy(live)
+    m["refused"]["seeds"] = copy.deepcopy(live["runs"]["mp"])  # processes that trained although seeds differ
+    assert judge(m)["dist.seed.same-on-every-process"]
