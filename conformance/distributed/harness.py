@@ -153,6 +153,53 @@ def measure(python: str, workdir: str | Path, timeout: float = DEFAULT_TIMEOUT) 
     }
 
 
+def measure_tf_keras(python: str, workdir: str | Path, timeout: float = DEFAULT_TIMEOUT) -> dict:
+    """tf-keras on one device (the reference) and under MirroredStrategy over 2 logical CPU devices.
+
+    Args:
+        python: An interpreter with tensorflow and tf-keras (2.21).
+        workdir: Where each run writes its files.
+        timeout: Seconds for both runs and the verification, then every process left is killed.
+
+    Returns:
+        The shape `measure` returns, with the one run `"mirrored2"` (one process, 2 replicas) and no "refused".
+
+    Raises:
+        MeasurementError: A run failed, timed out or wrote no trace.
+    """
+    from conformance.distributed import probe
+
+    work = Path(workdir)
+    work.mkdir(parents=True, exist_ok=True)
+    env = {k: v for k, v in os.environ.items() if k != "TF_CONFIG"}
+    env.update(PYTHONPATH=str(ROOT), TF_CPP_MIN_LOG_LEVEL="2", CUDA_VISIBLE_DEVICES="")
+    base = [python, "-m", "conformance.distributed.tf_probe"]
+    jobs = [Job(mode, base + ["--mode", mode, "--out", str(work / mode)], env, work / f"{mode}.log")
+            for mode in ("single", "mirrored2")]
+    started = time.monotonic()
+    codes = run_jobs(jobs, timeout)
+    traces = {}
+    for job in jobs:
+        path = work / job.name / "trace.json"
+        if codes[job.name] != 0 or not path.exists():
+            why = "timed out" if codes[job.name] is None else f"exited with {codes[job.name]}"
+            raise MeasurementError(f"tf-keras probe {job.name} {why}:\n" + job.log.read_text(errors="replace")[-3000:])
+        traces[job.name] = json.loads(path.read_text())
+    verify = Job("verify", base + ["verify", str(work / "verify.json"), *(str(work / j.name) for j in jobs)], env,
+                 work / "verify.log")
+    if run_jobs([verify], max(30.0, timeout - (time.monotonic() - started)))["verify"] != 0:
+        raise MeasurementError("tf-keras verify failed:\n" + verify.log.read_text(errors="replace")[-3000:])
+    return {
+        "reference": traces["single"],
+        "runs": {"mirrored2": [traces["mirrored2"]]},
+        "files": json.loads((work / "verify.json").read_text()),
+        "global_steps": probe.STEPS,
+        "epochs": probe.EPOCHS,
+        "pids": [pid for job in [*jobs, verify] for pid in job.pids],
+        "seconds": round(time.monotonic() - started, 1),
+    }
+
+
 if __name__ == "__main__":  # python -m conformance.distributed.harness KERAS3_PYTHON WORKDIR
     result = measure(sys.argv[1], sys.argv[2])
     from conformance.checks.distribution import judge

@@ -90,7 +90,7 @@ def recorder(keras, calls: list):
     return type("Recorder", (keras.callbacks.Callback,), {n: hook(n, i) for n, i in HOOKS})()
 
 
-def record_fit(keras, arrays, batch: int, out: Path, callbacks=()) -> dict:
+def record_fit(keras, arrays, batch: int, out: Path, callbacks=(), scope=None) -> dict:
     """Fit the probe's model with `keras` (Keras or refimpl) on `arrays`, recording hooks and built-in files.
 
     Returns:
@@ -102,7 +102,11 @@ def record_fit(keras, arrays, batch: int, out: Path, callbacks=()) -> dict:
     calls: list[list] = []
     errors = []
     try:
-        model = build_model(keras)
+        if scope is None:
+            model = build_model(keras)
+        else:  # a tf.distribute strategy's scope: variables made inside are mirrored
+            with scope():
+                model = build_model(keras)
         history = model.fit(
             x, y, batch_size=batch, epochs=EPOCHS, shuffle=False, verbose=0, validation_data=(xv, yv),
             callbacks=[recorder(keras, calls), keras.callbacks.ModelCheckpoint(str(out / "ckpt.keras")),
