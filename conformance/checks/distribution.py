@@ -11,6 +11,7 @@ import math
 from typing import Any
 
 from conformance.checks import CHECKS, Result, check
+from conformance.spec import load_clauses
 
 REL = 1e-5
 WHEN = ("distributed-measurement",)
@@ -95,7 +96,9 @@ def _files_load(m: dict[str, Any]) -> Result:
         for i, trace in enumerate(traces):
             name = f"{run} process {trace.get('process_index', i)}"
             entry = m["files"].get(trace.get("dir", run if len(traces) == 1 else f"{run}{i}"), {})
-            if not entry.get("checkpoint_loads"):
+            if "ckpt.keras" not in trace["files"]:
+                pass  # nothing written: the file clauses of the run judge that, this one judges what was written
+            elif not entry.get("checkpoint_loads"):
                 out.append(f"{name}: the checkpoint does not load: {entry.get('checkpoint_error', 'no file')}")
             elif entry["checkpoint_max_abs_diff"] > 1e-6:
                 out.append(f"{name}: the loaded weights differ from the final ones by "
@@ -127,7 +130,28 @@ def _same_seed(m: dict[str, Any]) -> Result:
     return out
 
 
-def judge(measurement: dict[str, Any]) -> dict[str, list[str]]:
-    """Every distribution clause's violations on `measurement`: [] where it held, None where it does not apply."""
-    verdicts = {cid: c.fn(measurement) for cid, c in CHECKS.items() if c.module == "distribution"}
+@check("dist.files.tf-chief-checkpoint", when=WHEN)
+def _tf_chief_checkpoint(m: dict[str, Any]) -> Result:
+    workers = [t for t in m["runs"].get("mwms", []) if t.get("mode") == "mwms"]
+    if not workers:
+        return None  # only tf-keras's MultiWorkerMirroredStrategy has a chief
+    out = []
+    for trace in workers:
+        want_ckpt = trace["process_index"] == 0
+        if ("ckpt.keras" in trace["files"]) != want_ckpt or "log.csv" not in trace["files"]:
+            out.append(f"worker {trace['process_index']} wrote {trace['files']}; expected ckpt.keras "
+                       f"{'there' if want_ckpt else 'absent'} and log.csv")
+    return out
+
+
+def judge(measurement: dict[str, Any], profile: str | None = None) -> dict[str, list[str] | None]:
+    """The distribution clauses' violations on `measurement`: [] where one held, None where it does not apply.
+
+    Args:
+        measurement: What `conformance.distributed.harness.measure` (or `measure_tf_keras`, or
+            `conformance.distributed.simulated.measure_simulated`) returns.
+        profile: Judge only the clauses of this profile. Defaults to `None` (every distribution clause).
+    """
+    wanted = {c.id for c in load_clauses(profile) if c.kind == "distribution"}
+    verdicts = {cid: c.fn(measurement) for cid, c in CHECKS.items() if c.module == "distribution" and cid in wanted}
     return {cid: None if v is None else list(v) for cid, v in verdicts.items()}

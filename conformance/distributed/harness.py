@@ -154,7 +154,8 @@ def measure(python: str, workdir: str | Path, timeout: float = DEFAULT_TIMEOUT) 
 
 
 def measure_tf_keras(python: str, workdir: str | Path, timeout: float = DEFAULT_TIMEOUT) -> dict:
-    """tf-keras on one device (the reference) and under MirroredStrategy over 2 logical CPU devices.
+    """tf-keras on one device (the reference), under MirroredStrategy over 2 logical CPU devices, and under
+    MultiWorkerMirroredStrategy with 2 workers on 127.0.0.1.
 
     Args:
         python: An interpreter with tensorflow and tf-keras (2.21).
@@ -162,7 +163,8 @@ def measure_tf_keras(python: str, workdir: str | Path, timeout: float = DEFAULT_
         timeout: Seconds for both runs and the verification, then every process left is killed.
 
     Returns:
-        The shape `measure` returns, with the one run `"mirrored2"` (one process, 2 replicas) and no "refused".
+        The shape `measure` returns, with the runs `"mirrored2"` (one process, 2 replicas) and `"mwms"` (2
+        processes), and no "refused".
 
     Raises:
         MeasurementError: A run failed, timed out or wrote no trace.
@@ -176,6 +178,11 @@ def measure_tf_keras(python: str, workdir: str | Path, timeout: float = DEFAULT_
     base = [python, "-m", "conformance.distributed.tf_probe"]
     jobs = [Job(mode, base + ["--mode", mode, "--out", str(work / mode)], env, work / f"{mode}.log")
             for mode in ("single", "mirrored2")]
+    workers = [f"127.0.0.1:{free_port()}" for _ in range(2)]
+    for i in range(2):  # MultiWorkerMirroredStrategy: 2 workers, one CPU device each, found through TF_CONFIG
+        tf_config = {"cluster": {"worker": workers}, "task": {"type": "worker", "index": i}}
+        jobs.append(Job(f"mwms{i}", base + ["--mode", "mwms", "--task-index", str(i), "--out", str(work / f"mwms{i}")],
+                        {**env, "TF_CONFIG": json.dumps(tf_config)}, work / f"mwms{i}.log"))
     started = time.monotonic()
     codes = run_jobs(jobs, timeout)
     traces = {}
@@ -191,7 +198,7 @@ def measure_tf_keras(python: str, workdir: str | Path, timeout: float = DEFAULT_
         raise MeasurementError("tf-keras verify failed:\n" + verify.log.read_text(errors="replace")[-3000:])
     return {
         "reference": traces["single"],
-        "runs": {"mirrored2": [traces["mirrored2"]]},
+        "runs": {"mirrored2": [traces["mirrored2"]], "mwms": [traces["mwms0"], traces["mwms1"]]},
         "files": json.loads((work / "verify.json").read_text()),
         "global_steps": probe.STEPS,
         "epochs": probe.EPOCHS,

@@ -86,7 +86,7 @@ def test_the_runs_are_what_they_claim(live):
 
 @pytest.mark.parametrize("clause", [c.id for c in load_clauses("keras3") if c.kind == "distribution"])
 def test_keras3_jax_holds_the_clause(live, clause):
-    verdicts = judge(live)
+    verdicts = judge(live, "keras3")
     assert verdicts[clause] == [], f"{clause}: {verdicts[clause]}"
 
 

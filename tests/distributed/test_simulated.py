@@ -28,11 +28,11 @@ NOT_SIMULATED = {"dist.seed.same-on-every-process"}
 
 @pytest.mark.parametrize("clause", sorted(set(DISTRIBUTION_CLAUSES) - NOT_SIMULATED))
 def test_the_simulated_run_holds_the_clause(simulated, clause):
-    assert judge(simulated)[clause] == [], judge(simulated)[clause]
+    assert judge(simulated, "keras3")[clause] == [], judge(simulated, "keras3")[clause]
 
 
 def test_clauses_that_need_real_processes_do_not_apply_to_the_simulation(simulated):
-    assert {cid for cid, v in judge(simulated).items() if v is None} == NOT_SIMULATED
+    assert {cid for cid, v in judge(simulated, "keras3").items() if v is None} == NOT_SIMULATED
 
 
 def test_the_simulated_run_has_its_roles_and_can_fail_the_clauses(simulated):
@@ -40,7 +40,7 @@ def test_the_simulated_run_has_its_roles_and_can_fail_the_clauses(simulated):
     assert simulated["reference"]["process_count"] == 1
     broken = copy.deepcopy(simulated)
     next(c for c in broken["runs"]["sim"][2]["calls"] if c[0] == "on_train_batch_end")[2]["loss"] += 1e-3
-    assert judge(broken)["dist.logs.global"] and not judge(simulated)["dist.logs.global"]
+    assert judge(broken, "keras3")["dist.logs.global"] and not judge(simulated, "keras3")["dist.logs.global"]
 
 
 class ChiefCheckpoint(keras.callbacks.Callback):
