@@ -28,7 +28,7 @@ from conformance.callback_check import pytest_items as callback_items
 from conformance.expectations import ExpectationsError, load_expectations
 from conformance.report import build_report
 from conformance.runner import run_suite
-from conformance.spec import PROFILES, clause_ids, load_clauses
+from conformance.spec import PROFILES, clause_ids, scenario_clauses
 
 _RESULT = pytest.StashKey[dict]()
 
@@ -189,7 +189,7 @@ class ConformanceCollector(pytest.Collector):
             return
         yield AdapterItem.from_parent(self, name="adapter")
         profile = self.config.getoption("--conformance-profile")
-        for clause in load_clauses(profile):
+        for clause in scenario_clauses(profile):
             yield ClauseItem.from_parent(self, name=clause.id, clause_id=clause.id)
 
 

@@ -25,7 +25,7 @@ from conformance.adapters import Adapter
 from conformance.checks import CheckContext, CheckError, run_checks
 from conformance.model import expect_call
 from conformance.scenario import Scenario, to_snippet
-from conformance.spec import Clause, load_clauses
+from conformance.spec import Clause, scenario_clauses
 from conformance.strategies import any_call, expressible, scenarios, setups
 from conformance.strategies import families as profile_families
 
@@ -97,7 +97,7 @@ class Run:
         self.hyp_name = hypothesis_profile
         self.settings = hypothesis_profiles.get(hypothesis_profile)
         self.shrink_enabled, self.progress, self.scale = shrink, progress, examples_scale
-        self.clauses = load_clauses(profile)
+        self.clauses = scenario_clauses(profile)
         self.ids = [c.id for c in self.clauses]
         self.tallies = {c.id: ClauseTally(c) for c in self.clauses}
         self.errors: list[AdapterError] = []

@@ -9,6 +9,7 @@ from . import (
     activations,
     backend,
     callbacks,
+    distribution,
     initializers,
     layers,
     losses,
@@ -26,6 +27,6 @@ from .variables import Variable
 __version__ = "0.1.0"
 
 __all__ = [
-    "activations", "backend", "callbacks", "initializers", "layers", "losses", "metrics", "models",
-    "ops", "optimizers", "profiles", "utils", "Input", "Model", "Sequential", "Variable", "__version__",
+    "activations", "backend", "callbacks", "distribution", "initializers", "layers", "losses", "metrics",
+    "models", "ops", "optimizers", "profiles", "utils", "Input", "Model", "Sequential", "Variable", "__version__",
 ]

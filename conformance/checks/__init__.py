@@ -102,6 +102,8 @@ CONDITIONS: dict[str, Callable[[CheckContext], bool]] = {
     "stopped-after-batch": lambda ctx: _stop_clause(ctx) == "fit.state.stop-after-batch",
     "stopped-before-batches": lambda ctx: _stop_clause(ctx) == "fit.state.stop-before-batches",
     "stop-requested-before": lambda ctx: ctx.call.stop_preset or ctx.previous_stop,
+    # the check judges a distributed measurement (checks/distribution.py, `judge`), never a scenario's call
+    "distributed-measurement": lambda ctx: False,
 }
 
 
@@ -186,6 +188,7 @@ def run_checks(ctx: CheckContext, clause_ids: Iterable[str],
 
 
 # Importing the modules registers their checks (one module per spec file).
+import conformance.checks.distribution  # noqa: E402, F401
 import conformance.checks.errors  # noqa: E402, F401
 import conformance.checks.legacy  # noqa: E402, F401
 import conformance.checks.logs  # noqa: E402, F401

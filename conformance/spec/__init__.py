@@ -24,7 +24,9 @@ SPEC_DIR = Path(__file__).parent
 SPEC_ENV = "KCC_CONFORMANCE_SPEC"
 _active: Path | None = None
 
-KINDS: tuple[str, ...] = ("order", "logs-keys", "logs-values", "params", "state", "errors")
+KINDS: tuple[str, ...] = ("order", "logs-keys", "logs-values", "params", "state", "errors", "distribution")
+# Kinds judged on a distributed measurement (conformance/distributed/), not on the scenario suite's calls.
+MEASURED_KINDS: tuple[str, ...] = ("distribution",)
 PROFILES: tuple[str, ...] = ("keras3", "keras2", "keras1", "keras0")
 
 _CLAUSE_REQUIRED = ("id", "kind", "profiles", "statement", "source")
@@ -249,6 +251,11 @@ def load_clauses(profile: str | None = None) -> list[Clause]:
     _check_profile_name(profile)
     clauses = _cached(spec_dir())[0]
     return [c for c in clauses if profile is None or profile in c.profiles]
+
+
+def scenario_clauses(profile: str | None = None) -> list[Clause]:
+    """The clauses the scenario suite checks: `load_clauses(profile)` without the `MEASURED_KINDS`."""
+    return [c for c in load_clauses(profile) if c.kind not in MEASURED_KINDS]
 
 
 def clause_ids(profile: str | None = None) -> set[str]:

@@ -1,0 +1,157 @@
+"""Checks of the clauses in conformance/spec/distribution.toml: what every process of a data-parallel fit sees.
+
+These checks judge a *measurement*, not a scenario call: the dict `conformance.distributed.harness.measure`
+returns (or `refimpl.testing.measure_simulated` builds), with a single-device `reference` trace and, per
+distributed run, one trace per process. `judge(measurement)` runs them all: {clause id: violations}.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from conformance.checks import CHECKS, Result, check
+from conformance.spec import load_clauses
+
+REL = 1e-5
+WHEN = ("distributed-measurement",)
+WRITTEN = ("ckpt.keras", "log.csv")
+
+
+def _processes(m: dict[str, Any]):
+    for run, traces in m["runs"].items():
+        for i, trace in enumerate(traces):
+            yield f"{run} process {trace.get('process_index', i)}", trace
+
+
+def _close(a: float, b: float) -> bool:
+    return math.isclose(a, b, rel_tol=REL, abs_tol=1e-7)
+
+
+def _logs_diff(got: dict | None, want: dict | None) -> str | None:
+    if (got is None) != (want is None) or (got is not None and set(got) != set(want)):
+        return f"keys {sorted(got or {})}, reference {sorted(want or {})}"
+    for k in sorted(want or {}):
+        if not _close(got[k], want[k]):
+            return f"{k}={got[k]!r}, reference {want[k]!r}"
+    return None
+
+
+@check("dist.hooks.every-process", when=WHEN)
+def _every_process(m: dict[str, Any]) -> Result:
+    want = [c[:2] for c in m["reference"]["calls"]]
+    out = []
+    for name, trace in _processes(m):
+        got = [c[:2] for c in trace["calls"]]
+        if got != want:
+            first = next((i for i, (a, b) in enumerate(zip(got, want)) if a != b), min(len(got), len(want)))
+            out.append(f"{name}: call {first} is {got[first] if first < len(got) else 'missing'}, reference "
+                       f"{want[first] if first < len(want) else 'none'} ({len(got)} calls, reference {len(want)})")
+    return out
+
+
+@check("dist.logs.global", when=WHEN)
+def _logs_global(m: dict[str, Any]) -> Result:
+    out = []
+    ref = m["reference"]["calls"]
+    for name, trace in _processes(m):
+        for got, want in zip(trace["calls"], ref):
+            if got[:2] == want[:2] and (diff := _logs_diff(got[2], want[2])):
+                out.append(f"{name}: {got[0]}({got[1]}) logs {diff}")
+                break
+    return out
+
+
+@check("dist.batch.global-steps", when=WHEN)
+def _global_steps(m: dict[str, Any]) -> Result:
+    steps, out = m["global_steps"], []
+    for name, trace in [("reference", m["reference"]), *_processes(m)]:
+        epoch, seen = None, {}
+        for hook, index, _ in trace["calls"]:
+            if hook == "on_epoch_begin":
+                epoch = index
+            elif hook == "on_train_batch_begin":
+                seen.setdefault(epoch, []).append(index)
+        bad = {e: idx for e, idx in seen.items() if idx != list(range(steps))}
+        if bad or len(seen) != m["epochs"]:
+            out.append(f"{name}: training batch indices per epoch {seen}, expected 0..{steps - 1} in each of "
+                       f"{m['epochs']} epochs")
+    return out
+
+
+@check("dist.files.every-process-writes", when=WHEN)
+def _every_process_writes(m: dict[str, Any]) -> Result:
+    out = []
+    for name, trace in _processes(m):
+        missing = [f for f in WRITTEN if f not in trace["files"]]
+        if missing:
+            out.append(f"{name} wrote {trace['files']}; missing {missing}")
+    return out
+
+
+@check("dist.files.load", when=WHEN)
+def _files_load(m: dict[str, Any]) -> Result:
+    out = []
+    for run, traces in m["runs"].items():
+        for i, trace in enumerate(traces):
+            name = f"{run} process {trace.get('process_index', i)}"
+            entry = m["files"].get(trace.get("dir", run if len(traces) == 1 else f"{run}{i}"), {})
+            if "ckpt.keras" not in trace["files"]:
+                pass  # nothing written: the file clauses of the run judge that, this one judges what was written
+            elif not entry.get("checkpoint_loads"):
+                out.append(f"{name}: the checkpoint does not load: {entry.get('checkpoint_error', 'no file')}")
+            elif entry["checkpoint_max_abs_diff"] > 1e-6:
+                out.append(f"{name}: the loaded weights differ from the final ones by "
+                           f"{entry['checkpoint_max_abs_diff']}")
+            rows, history = entry.get("csv_rows"), trace["history"] or {}
+            if rows is None:
+                out.append(f"{name}: no CSVLogger file")
+                continue
+            for key, values in history.items():
+                got = [r.get(key) for r in rows]
+                if len(got) != len(values) or not all(g is not None and _close(g, v) for g, v in zip(got, values)):
+                    out.append(f"{name}: CSVLogger column {key} is {got}, the epoch logs say {values}")
+    return out
+
+
+@check("dist.seed.same-on-every-process", when=WHEN)
+def _same_seed(m: dict[str, Any]) -> Result:
+    if "refused" not in m:
+        return None  # a simulation in one process has no seeds to disagree
+    out = []
+    for i, trace in enumerate(m["refused"]["seeds"]):
+        said = " ".join(trace["errors"])
+        if "AssertionError" not in said or "not the same on each process" not in said:
+            out.append(f"process {i} with its own seed: errors {trace['errors']!r}, expected an AssertionError "
+                       "saying the values are not the same on each process")
+        if trace["calls"]:
+            out.append(f"process {i} with its own seed called {len(trace['calls'])} hooks before the error, "
+                       f"first {trace['calls'][0][:2]}")
+    return out
+
+
+@check("dist.files.tf-chief-checkpoint", when=WHEN)
+def _tf_chief_checkpoint(m: dict[str, Any]) -> Result:
+    workers = [t for t in m["runs"].get("mwms", []) if t.get("mode") == "mwms"]
+    if not workers:
+        return None  # only tf-keras's MultiWorkerMirroredStrategy has a chief
+    out = []
+    for trace in workers:
+        want_ckpt = trace["process_index"] == 0
+        if ("ckpt.keras" in trace["files"]) != want_ckpt or "log.csv" not in trace["files"]:
+            out.append(f"worker {trace['process_index']} wrote {trace['files']}; expected ckpt.keras "
+                       f"{'there' if want_ckpt else 'absent'} and log.csv")
+    return out
+
+
+def judge(measurement: dict[str, Any], profile: str | None = None) -> dict[str, list[str] | None]:
+    """The distribution clauses' violations on `measurement`: [] where one held, None where it does not apply.
+
+    Args:
+        measurement: What `conformance.distributed.harness.measure` (or `measure_tf_keras`, or
+            `conformance.distributed.simulated.measure_simulated`) returns.
+        profile: Judge only the clauses of this profile. Defaults to `None` (every distribution clause).
+    """
+    wanted = {c.id for c in load_clauses(profile) if c.kind == "distribution"}
+    verdicts = {cid: c.fn(measurement) for cid, c in CHECKS.items() if c.module == "distribution" and cid in wanted}
+    return {cid: None if v is None else list(v) for cid, v in verdicts.items()}
