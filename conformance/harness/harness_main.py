@@ -73,7 +73,7 @@ class Run(object):
         self.val = None
 
 
-def recorder_class(keras, run, kind):
+def recorder_class(keras, run, kind, only=None):
     base = keras.callbacks.Callback
 
     class Recorder(base):
@@ -137,7 +137,7 @@ def recorder_class(keras, run, kind):
             return lambda self, i: self.record(hook, i, None, 1)
         return lambda self, i, logs=None: self.record(hook, i, logs, 2)
 
-    hooks = {"full": BEGIN_END + INDEXED, "legacy": LEGACY, "no_logs": NO_LOGS}[kind]
+    hooks = only or {"full": BEGIN_END + INDEXED, "legacy": LEGACY, "no_logs": NO_LOGS}[kind]
     for hook in hooks:
         setattr(Recorder, hook, begin_end(hook) if hook in BEGIN_END else indexed(hook))
     return Recorder
@@ -159,7 +159,10 @@ def build(run):
     if m.get("input") is not None:
         model.add(keras.Input(tuple(m["input"])))
     for layer in m["layers"]:
-        model.add(getattr(keras.layers, layer["class"])(*layer.get("args", []), **layer.get("kwargs", {})))
+        cls = getattr(keras.layers, layer["class"], None)
+        if cls is None:  # Keras 0.x: keras.layers.core.Dense, not re-exported by the package
+            cls = getattr(importlib.import_module(keras.__name__ + ".layers.core"), layer["class"])
+        model.add(cls(*layer.get("args", []), **layer.get("kwargs", {})))
     run.model = model
     opt = s["optimizer"]
     optimizer = getattr(keras.optimizers, opt["class"])(**opt["kwargs"])
@@ -170,7 +173,7 @@ def build(run):
 
 def run_call(run, call):
     keras = run.keras
-    recorders = [recorder_class(keras, run, r["kind"])(i, r.get("actions", [])) for i, r in
+    recorders = [recorder_class(keras, run, r["kind"], r.get("hooks"))(i, r.get("actions", [])) for i, r in
                  enumerate(call["recorders"])]
     callbacks = list(recorders)
     if call.get("lr_schedule"):
@@ -252,6 +255,9 @@ def main():
                 return 3
             try:
                 keras = importlib.import_module(msg["module"])
+                for sub in ("models", "layers", "optimizers", "callbacks"):  # Keras 0.x imports none of them
+                    if not hasattr(keras, sub):
+                        importlib.import_module(msg["module"] + "." + sub)
             except Exception as e:
                 send({"type": "fatal", "message": "cannot import %s: %s: %s" % (msg["module"], type(e).__name__, e),
                       "traceback": traceback.format_exc()[-3000:]})

@@ -87,7 +87,15 @@ def compare(ref: RunResult, real: RunResult) -> list[str]:
             diffs.append(f"{tag}: error {ea['error'] and ea['error']['message']!r} (refimpl) vs "
                          f"{eb['error'] and eb['error']['message']!r} (real)")
             continue
-        for name in ("history", "returned", "weights"):
+        ha, hb = ea.get("history") or {}, eb.get("history") or {}
+        if ha.get("is_model_history") != hb.get("is_model_history"):
+            diffs.append(f"{tag}: fit() returned model.history: {ha.get('is_model_history')} (refimpl) vs "
+                         f"{hb.get('is_model_history')} (real)")
+        for part in ("history", "epoch"):
+            if not _close(ha.get(part), hb.get(part)):
+                diffs.append(f"{tag}: History.{part} {_short(ha.get(part))} (refimpl) vs {_short(hb.get(part))} "
+                             f"(real)")
+        for name in ("returned", "weights"):
             if not _close(ea.get(name), eb.get(name)):
                 diffs.append(f"{tag}: {name} {_short(ea.get(name))} (refimpl) vs {_short(eb.get(name))} (real)")
     return diffs
@@ -95,6 +103,25 @@ def compare(ref: RunResult, real: RunResult) -> list[str]:
 
 def _short(v: Any) -> str:
     return json.dumps(v)[:300]
+
+
+KNOWN_DIFFERENCES = Path(__file__).with_name("known_differences.toml")
+
+
+def load_known_differences(release: str) -> list[dict[str, str]]:
+    """The known differences of `release`: each with `id`, `pattern` (a regex on a difference line), `reason`
+    and `evidence`."""
+    try:
+        import tomllib
+    except ImportError:  # Python < 3.11
+        import tomli as tomllib
+    data = tomllib.loads(KNOWN_DIFFERENCES.read_text(encoding="utf-8"))
+    out = [d for d in data.get("difference", []) if release in d["releases"]]
+    for d in out:
+        missing = [k for k in ("id", "pattern", "reason", "evidence") if not d.get(k)]
+        if missing:
+            raise ValueError(f"{KNOWN_DIFFERENCES.name}: difference {d.get('id')!r} lacks {', '.join(missing)}")
+    return out
 
 
 def release_harness(release: str, directory: str | None = None, timeout: float = 300.0):

@@ -25,6 +25,10 @@ from conformance.scenario import (
 )
 
 APIS = ("keras0", "keras1", "keras2", "keras3")
+# The hooks a "full" recorder overrides: what the era's Callback class had. Keras 0.3-2.2 had on_batch_begin/end
+# and no test/predict hooks (on_train_batch_*, on_test_*, on_predict_* arrived in Keras 2.3 / tf.keras).
+_OLD_HOOKS = ["on_train_begin", "on_train_end", "on_epoch_begin", "on_epoch_end", "on_batch_begin", "on_batch_end"]
+FULL_HOOKS = {"keras0": _OLD_HOOKS, "keras1": _OLD_HOOKS, "keras2": _OLD_HOOKS, "keras3": None}
 # Which calls take `callbacks=` in each era (Keras 1.2.2 and 2.2.4: fit only; evaluate/predict gained it in 2.3).
 CALLBACKS_IN = {"keras0": ("fit",), "keras1": ("fit",), "keras2": ("fit",), "keras3": ("fit", "evaluate", "predict")}
 
@@ -134,7 +138,8 @@ def _call(scenario: Scenario, call: Call, i: int, api: str) -> dict[str, Any]:
     return {"method": call.method, "args": args, "kwargs": kw, "array_kwargs": arrays,
             "callbacks": call.method in CALLBACKS_IN[api], "lr_schedule": call.lr_schedule,
             "stop_preset": call.stop_preset, "val": [tagged(vx), tagged(vy)],
-            "recorders": [{"kind": r.kind, "actions": [a.__dict__ for a in r.actions]} for r in call.recorders]}
+            "recorders": [{"kind": r.kind, "actions": [a.__dict__ for a in r.actions],
+                           "hooks": FULL_HOOKS[api] if r.kind == "full" else None} for r in call.recorders]}
 
 
 def parity_scenarios() -> list[tuple[str, Scenario]]:
