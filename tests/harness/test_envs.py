@@ -31,7 +31,7 @@ def test_a_missing_interpreter_says_what_to_install(monkeypatch, tmp_path):
 
 
 def test_a_failed_install_names_the_step_and_shows_the_log(monkeypatch, tmp_path):
-    version = "%d.%d" % sys.version_info[:2]
+    version = "{}.{}".format(*sys.version_info[:2])
     monkeypatch.setenv("KCC_PYTHON" + version.replace(".", ""), sys.executable)
     bad = envs.Recipe("keras-broken", version, (("--no-index", "keras-callback-contract-no-such-package==1.0"),),
                       module="keras", version="0", profile="keras1")
