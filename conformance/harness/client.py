@@ -16,6 +16,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -222,20 +223,39 @@ class HarnessProcess:
 
 
 def run_scenarios(make: Any, module: str, scenarios: Sequence[tuple[str, dict[str, Any]]],
-                  name: str | None = None, dependencies: Iterable[str] = (), progress=None
+                  name: str | None = None, dependencies: Iterable[str] = (), progress=None, jobs: int = 1
                   ) -> tuple[dict[str, Any] | None, list[RunResult]]:
-    """Run `scenarios` ((id, concrete scenario) pairs) on harnesses made by `make()`, one process at a time.
+    """Run `scenarios` ((id, concrete scenario) pairs) on harnesses made by `make()`.
 
     A protocol error is recorded for its scenario; the process is replaced and the run goes on.
 
+    Args:
+        jobs: How many harness processes run at once (scenarios are dealt round-robin). Defaults to `1`.
+
     Returns:
         The implementation's description (from hello; `None` if no harness ever started) and one result per
-        scenario, in order.
+        scenario, in the order given.
     """
+    if jobs < 1:
+        raise ValueError(f"jobs must be at least 1, not {jobs}")
+    if jobs == 1 or len(scenarios) < 2:
+        return _run_serial(make, module, scenarios, name, list(dependencies), progress)
+    shards = [list(scenarios[i::jobs]) for i in range(min(jobs, len(scenarios)))]
+    with ThreadPoolExecutor(len(shards)) as pool:
+        done = list(pool.map(lambda shard: _run_serial(make, module, shard, name, list(dependencies), progress),
+                             shards))
+    by_id = {r.scenario: r for _, results in done for r in results}
+    ordered = [by_id[sid] for sid, _ in scenarios]
+    ordered += [r for _, results in done for r in results if r.scenario == "<stop>"]
+    hello = next((h for h, _ in done if h is not None), None)
+    return hello, ordered
+
+
+def _run_serial(make: Any, module: str, scenarios: Sequence[tuple[str, dict[str, Any]]], name: str | None,
+                deps: list[str], progress) -> tuple[dict[str, Any] | None, list[RunResult]]:
     results: list[RunResult] = []
     hello = None
     harness: HarnessProcess | None = None
-    deps = list(dependencies)
     for sid, scenario in scenarios:
         t0 = time.monotonic()
         try:

@@ -130,7 +130,7 @@ def release_harness(release: str, directory: str | None = None, timeout: float =
     return lambda: HarnessProcess(env.command(str(HARNESS_SCRIPT)), env=env.environ(), timeout=timeout)
 
 
-def run_parity(release: str, directory: str | None = None, progress=None) -> dict[str, Any]:
+def run_parity(release: str, directory: str | None = None, progress=None, jobs: int = 1) -> dict[str, Any]:
     """Run the parity scenarios on refimpl's dialect and on `release`; returns the figures and differences."""
     api, module = DIALECTS[release]
     items = [(name, concrete(s, api)) for name, s in parity_scenarios()]
@@ -138,7 +138,7 @@ def run_parity(release: str, directory: str | None = None, progress=None) -> dic
     ref_hello, ref = run_scenarios(local_harness, module, items, name=f"refimpl ({api})")
     t1 = time.monotonic()
     real_hello, real = run_scenarios(release_harness(release, directory), "keras", items, name="keras",
-                                     dependencies=("theano",), progress=progress)
+                                     dependencies=("theano",), progress=progress, jobs=jobs)
     t2 = time.monotonic()
     per_scenario = {}
     for a, b in zip(ref, real):
@@ -155,9 +155,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("release", choices=sorted(DIALECTS))
     p.add_argument("--dir", default=None, help="environments' directory (default $KCC_ENV_DIR or ~/.cache/kcc-envs)")
     p.add_argument("--json", metavar="FILE", help="also write the figures and differences as JSON")
+    p.add_argument("-j", "--jobs", type=int, default=1, help="harness processes at once (default 1)")
     args = p.parse_args(argv)
     try:
-        out = run_parity(args.release, args.dir, progress=sys.stderr)
+        out = run_parity(args.release, args.dir, progress=sys.stderr, jobs=args.jobs)
     except envs.EnvError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

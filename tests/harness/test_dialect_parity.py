@@ -19,7 +19,7 @@ pytestmark = pytest.mark.skipif(not ENVS, reason="set KCC_KERAS_ENVS to the dire
 
 @pytest.mark.parametrize("release", ["keras-1.2.2", "keras-2.2.4"])
 def test_the_dialect_matches_the_real_release(release):
-    out = run_parity(release, ENVS)
+    out = run_parity(release, ENVS, jobs=2)
     assert out["scenarios"] >= 20
     assert not out["protocol_errors"], out["protocol_errors"]
     assert out["real"]["version"] == release.split("-")[1]

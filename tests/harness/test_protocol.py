@@ -109,3 +109,17 @@ def test_scenarios_a_release_cannot_express_are_refused_by_name():
         concrete(Scenario(calls=(Call(steps=2),)), "keras1")
     with pytest.raises(ValueError, match="api must be one of keras0, keras1, keras2, keras3"):
         concrete(Scenario(), "keras4")
+
+
+def test_parallel_workers_keep_the_order_and_still_isolate_a_liar():
+    items = scenarios() * 2
+    items = [(f"s{i}", s) for i, (_, s) in enumerate(items)]
+    _, serial = run_scenarios(local_harness, MODULE, items)
+    _, parallel = run_scenarios(liar("crash", target="s3"), MODULE, items, jobs=3)
+    assert [r.scenario for r in parallel] == [f"s{i}" for i in range(6)]
+    assert [r.status for r in parallel] == ["ok", "ok", "ok", "protocol_error", "ok", "ok"]
+    for a, b in zip(serial, parallel):
+        if b.status == "ok":
+            assert compare(a, b) == [], a.scenario
+    with pytest.raises(ValueError, match="jobs must be at least 1, not 0"):
+        run_scenarios(local_harness, MODULE, items, jobs=0)
