@@ -58,6 +58,23 @@ def plain(v):
     return {"repr": repr(v)[:200]}
 
 
+def learning_rate(keras, model):
+    """The optimizer's current rate as a float, or why it cannot be read."""
+    try:
+        opt = model.optimizer
+        var = getattr(opt, "lr", None)
+        if var is None:
+            var = opt.learning_rate
+        try:
+            value = keras.backend.get_value(var)
+        except Exception:
+            value = var
+        import numpy as np
+        return float(np.asarray(value).reshape(-1)[0])
+    except Exception as e:
+        return "%s: %s" % (type(e).__name__, e)
+
+
 def type_name(v):
     return "%s.%s" % (type(v).__module__.split(".")[0], type(v).__name__)
 
@@ -71,6 +88,7 @@ class Run(object):
         self.depth = 0
         self.model = None
         self.val = None
+        self.nested_callbacks = True
 
 
 def recorder_class(keras, run, kind, only=None):
@@ -87,6 +105,11 @@ def recorder_class(keras, run, kind, only=None):
                    "logs": None if logs is None else plain(logs),
                    "types": None if logs is None else dict((str(k), type_name(v)) for k, v in dict(logs).items())}
             SEQ[0] += 1
+            if kind == "full":  # what the suite's full recorders probe besides logs
+                msg["model_ok"] = getattr(self, "model", None) is run.model
+                msg["lr"] = learning_rate(keras, run.model)
+            if hook == "on_train_begin":
+                msg["stop_training"] = bool(getattr(run.model, "stop_training", False))
             if hook in ("on_train_begin", "on_test_begin", "on_predict_begin"):
                 params = getattr(self, "params", None)
                 msg["params"] = plain(dict(params)) if isinstance(params, dict) else {"<type>": type_name(params)}
@@ -118,12 +141,13 @@ def recorder_class(keras, run, kind, only=None):
                     raise RuntimeError("raised on purpose in %s(%s)" % (hook, index))
                 elif do in ("nested_evaluate", "nested_predict"):
                     vx, vy = run.val
+                    extra = {"callbacks": [self]} if run.nested_callbacks else {}
                     run.depth += 1
                     try:
                         if do == "nested_evaluate":
-                            run.model.evaluate(vx, vy, verbose=0, callbacks=[self])
+                            run.model.evaluate(vx, vy, verbose=0, **extra)
                         else:
-                            run.model.predict(vx, verbose=0, callbacks=[self])
+                            run.model.predict(vx, verbose=0, **extra)
                     finally:
                         run.depth -= 1
 
@@ -188,6 +212,7 @@ def run_call(run, call):
     if "class_weight" in kwargs:  # JSON object keys are strings; Keras wants the class numbers
         kwargs["class_weight"] = dict((int(k), v) for k, v in kwargs["class_weight"].items())
     run.val = arrays(call["val"]) if call.get("val") else None
+    run.nested_callbacks = call.get("nested_callbacks", True)
     if call.get("stop_preset"):
         run.model.stop_training = True
     out = {"type": "call_end", "id": run.id, "call": run.call, "error": None, "returned": None, "history": None}

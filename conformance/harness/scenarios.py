@@ -33,8 +33,7 @@ FULL_HOOKS = {"keras0": _OLD_HOOKS, "keras1": _OLD_HOOKS, "keras2": _OLD_HOOKS, 
 CALLBACKS_IN = {"keras0": ("fit",), "keras1": ("fit",), "keras2": ("fit",), "keras3": ("fit", "evaluate", "predict")}
 
 
-class Unexpressible(ValueError):
-    """The scenario uses something the API cannot say (a generator input, steps, validation_freq...)."""
+from conformance.adapters import Unexpressible  # noqa: E402  (re-exported: the runner skips these scenarios)
 
 
 def tagged(a: np.ndarray) -> dict[str, Any]:
@@ -104,9 +103,11 @@ def concrete(scenario: Scenario, api: str) -> dict[str, Any]:
 
 def _call(scenario: Scenario, call: Call, i: int, api: str) -> dict[str, Any]:
     if call.input != "arrays" or call.steps is not None or call.validation_freq != 1 or \
-            call.validation_batch_size or call.return_dict or call.bad_argument is not None:
-        raise Unexpressible("only array inputs without steps, validation_freq, validation_batch_size, "
-                            "return_dict or bad arguments")
+            call.validation_batch_size or call.return_dict:
+        raise Unexpressible("only array inputs without steps, validation_freq, validation_batch_size or "
+                            "return_dict")
+    if call.lr_schedule and api != "keras3":
+        raise Unexpressible("LearningRateScheduler's schedule(epoch, lr) (Keras <= 2.2 calls schedule(epoch))")
     rng = np.random.default_rng(scenario.seed * 1000 + i + 1)
     x, y, sw = make_data(scenario.task, call.n, rng)
     vx, vy, _ = make_data(scenario.task, call.val_n, rng)
@@ -135,9 +136,15 @@ def _call(scenario: Scenario, call: Call, i: int, api: str) -> dict[str, Any]:
             kw["class_weight"] = {str(k): v for k, v in class_weights(scenario.task).items()}
     if api == "keras0" and scenario.metrics and not predict:
         kw["show_accuracy"] = True
+    if call.bad_argument is not None:
+        name, value = call.bad_argument
+        if name in ("validation_freq", "steps_per_epoch") and api != "keras3":
+            raise Unexpressible(f"{name} (not an argument of this API)")
+        kw[_fit_names(api).get(name, name)] = value
     return {"method": call.method, "args": args, "kwargs": kw, "array_kwargs": arrays,
             "callbacks": call.method in CALLBACKS_IN[api], "lr_schedule": call.lr_schedule,
             "stop_preset": call.stop_preset, "val": [tagged(vx), tagged(vy)],
+            "nested_callbacks": "evaluate" in CALLBACKS_IN[api],
             "recorders": [{"kind": r.kind, "actions": [a.__dict__ for a in r.actions],
                            "hooks": FULL_HOOKS[api] if r.kind == "full" else None} for r in call.recorders]}
 
