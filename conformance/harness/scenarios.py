@@ -145,8 +145,17 @@ def _call(scenario: Scenario, call: Call, i: int, api: str) -> dict[str, Any]:
             "callbacks": call.method in CALLBACKS_IN[api], "lr_schedule": call.lr_schedule,
             "stop_preset": call.stop_preset, "val": [tagged(vx), tagged(vy)],
             "nested_callbacks": "evaluate" in CALLBACKS_IN[api],
-            "recorders": [{"kind": r.kind, "actions": [a.__dict__ for a in r.actions],
+            "recorders": [{"kind": r.kind, "actions": [_action(a, api) for a in r.actions],
                            "hooks": FULL_HOOKS[api] if r.kind == "full" else None} for r in call.recorders]}
+
+
+def _action(action: Action, api: str) -> dict[str, Any]:
+    """An action as data, its hook named as the API calls it (Keras <= 2.2: on_batch_end for a training batch)."""
+    out = dict(action.__dict__)
+    if api != "keras3":
+        out["hook"] = {"on_train_batch_begin": "on_batch_begin",
+                       "on_train_batch_end": "on_batch_end"}.get(action.hook, action.hook)
+    return out
 
 
 def parity_scenarios() -> list[tuple[str, Scenario]]:

@@ -123,3 +123,9 @@ def test_parallel_workers_keep_the_order_and_still_isolate_a_liar():
             assert compare(a, b) == [], a.scenario
     with pytest.raises(ValueError, match="jobs must be at least 1, not 0"):
         run_scenarios(local_harness, MODULE, items, jobs=0)
+
+
+def test_recorder_actions_are_named_as_the_release_calls_its_hooks():
+    s = Scenario(calls=(Call(recorders=(RecorderSpec(actions=(Action("stop_training", "on_train_batch_end", 1),)),)),))
+    assert concrete(s, "keras1")["calls"][0]["recorders"][0]["actions"][0]["hook"] == "on_batch_end"
+    assert concrete(s, "keras3")["calls"][0]["recorders"][0]["actions"][0]["hook"] == "on_train_batch_end"
