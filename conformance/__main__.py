@@ -74,6 +74,10 @@ def print_table(report: dict, out=None) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["env"]:  # environments of real releases: python -m conformance env {list,build,path}
+        from conformance.harness import envs
+        return envs.main(argv[1:])
     args = parser().parse_args(argv)
     if args.callback:
         return callback_cli.run(args)

@@ -21,7 +21,7 @@ from hypothesis.errors import NoSuchExample, Unsatisfiable
 from hypothesis.stateful import RuleBasedStateMachine, initialize, rule, run_state_machine_as_test
 
 from conformance import hypothesis_profiles
-from conformance.adapters import Adapter
+from conformance.adapters import Adapter, Unexpressible
 from conformance.checks import CheckContext, CheckError, run_checks
 from conformance.model import expect_call
 from conformance.scenario import Scenario, to_snippet
@@ -119,6 +119,8 @@ class Run:
                 if trace.harness_errors:
                     raise RuntimeError("the recorder failed:\n" + trace.harness_errors[0])
                 traces.append(trace)
+        except Unexpressible:  # the implementation's API cannot run this scenario: not checked, not an error
+            return {}
         except Exception:
             if record:
                 self.errors.append(AdapterError(family, scenario, traceback.format_exc(limit=12)[-4000:]))
@@ -222,7 +224,11 @@ class Run:
             def make_call(self, call) -> None:
                 self.calls.append(call)
                 scenario = self.setup.replace(calls=tuple(self.calls))
-                trace = self.session.call(call)
+                try:
+                    trace = self.session.call(call)
+                except Unexpressible:
+                    self.calls.pop()
+                    return
                 if trace.harness_errors:
                     raise RuntimeError("the recorder failed:\n" + trace.harness_errors[0])
                 check_errors: list[CheckError] = []

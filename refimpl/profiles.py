@@ -23,7 +23,7 @@ class Profile:
             when False they are the batch's own values and ``BaseLogger`` averages them (Keras 1/2).
         base_logger: ``fit`` adds a ``BaseLogger`` first (Keras 1/2).
         learning_rate_key: the key LR callbacks write into epoch logs (``lr`` before Keras 3).
-        accuracy_key: the logs name of ``metrics=["accuracy"]`` (``acc`` in Keras 2).
+        accuracy_key: the logs name of ``metrics=["accuracy"]`` (``acc`` in Keras 1 and 2).
         batch_history: the model keeps ``batch_history`` / ``epoch_history`` (Keras 0).
         csv_adds_val_columns: ``CSVLogger`` adds ``val_`` columns when the first epoch has no validation
             results (Keras 3); before, the header held the first epoch's keys only.
@@ -59,7 +59,7 @@ _BEFORE_KERAS3 = {"batch_logs_size": True, "batch_values_running_mean": False, "
 
 KERAS3 = Profile("keras3")
 KERAS2 = Profile("keras2", **_BEFORE_KERAS3, accuracy_key="acc")
-KERAS1 = Profile("keras1", **_BEFORE_KERAS3, train_end_logs=False)
+KERAS1 = Profile("keras1", **_BEFORE_KERAS3, accuracy_key="acc", train_end_logs=False)  # Keras 1.2.2, measured
 KERAS0 = Profile("keras0", **_BEFORE_KERAS3, hooks_take_logs=False, batch_history=True)
 PROFILES = {p.name: p for p in (KERAS3, KERAS2, KERAS1, KERAS0)}
 

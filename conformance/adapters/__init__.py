@@ -29,11 +29,17 @@ BUILTIN = {
     "refimpl": "conformance.adapters.refimpl_adapter:RefimplAdapter",
     "keras3": "conformance.adapters.keras3_adapter:Keras3Adapter",
     "tf_keras": "conformance.adapters.tf_keras_adapter:TfKerasAdapter",
+    "keras": "conformance.harness.adapter:ReleaseAdapter",  # real releases in their own interpreter
 }
 
 
 class AdapterUnavailable(RuntimeError):
     """The implementation cannot be imported here; the message says what to install."""
+
+
+class Unexpressible(ValueError):
+    """The implementation's API cannot say what the scenario asks (e.g. a generator input for Keras 1.2):
+    the runner skips the scenario instead of counting an adapter error."""
 
 
 class UnknownImplementation(ValueError):
@@ -151,5 +157,5 @@ def get_adapter(impl: str, backend: str | None = None) -> Adapter:
     return classes[name](backend=backend)
 
 
-__all__ = ["PROFILES", "Adapter", "AdapterUnavailable", "UnknownImplementation", "get_adapter",
+__all__ = ["PROFILES", "Adapter", "AdapterUnavailable", "Unexpressible", "UnknownImplementation", "get_adapter",
            "implementation_names", "known_implementations"]

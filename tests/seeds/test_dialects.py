@@ -139,11 +139,11 @@ def test_keras1_logs_and_params():
     model.compile(loss="categorical_crossentropy", optimizer="rmsprop", metrics=["accuracy"])
     history = model.fit(x, y, batch_size=48, nb_epoch=1, verbose=0, validation_split=0.25, callbacks=[Spy()])
     assert seen["begin"] == [{"batch": 0, "size": 48}]
-    assert sorted(seen["end"][0]) == ["accuracy", "batch", "loss", "size"]
-    assert sorted(history.history) == ["accuracy", "loss", "val_accuracy", "val_loss"]
+    assert sorted(seen["end"][0]) == ["acc", "batch", "loss", "size"]  # Keras 1.2.2's names, not the page's
+    assert sorted(history.history) == ["acc", "loss", "val_acc", "val_loss"]
     assert seen["params"]["nb_epoch"] == 1 and seen["params"]["nb_sample"] == 48
     assert seen["params"]["do_validation"] is True
-    assert seen["params"]["metrics"] == ["loss", "accuracy", "val_loss", "val_accuracy"]
+    assert seen["params"]["metrics"] == ["loss", "acc", "val_loss", "val_acc"]
 
 
 @pytest.mark.parametrize("call,right_name", [

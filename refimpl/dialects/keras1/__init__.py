@@ -5,10 +5,11 @@ What differs from Keras 3 (profile ``keras1``):
 - Keras 1 signatures: ``Dense(10, input_dim=784, init='uniform')``, ``Dropout(p)``,
   ``fit(X, Y, batch_size=32, nb_epoch=10, ...)``, ``Model(input=, output=)``, optimizers' ``lr``.
   Keras 2/3 names (``epochs``, ``units``, ``kernel_initializer``) raise a TypeError naming the Keras 1 name.
-- Batch-begin logs carry ``batch`` and ``size``; batch-end logs the batch's own ``loss`` and ``accuracy``;
+- Batch-begin logs carry ``batch`` and ``size``; batch-end logs the batch's own ``loss`` and ``acc``;
   ``BaseLogger`` (added first to every ``fit``) averages them into the epoch logs; the LR callbacks write
   ``lr``; ``self.params`` also has ``batch_size``, ``nb_epoch``, ``nb_sample``, ``do_validation``, ``metrics``.
-- ``metrics=['accuracy']`` is logged as ``accuracy`` / ``val_accuracy``, as the seed page says.
+- ``metrics=['accuracy']`` is logged as ``acc`` / ``val_acc``, as Keras 1.2.2 does (the seed page says
+  ``accuracy`` / ``val_accuracy``; measured through the harness, ``conformance/harness``).
 - Callbacks take Keras 1/2 argument names (``period``, ``epsilon``) without a DeprecationWarning.
 """
 

@@ -41,7 +41,7 @@ class Model(DialectModel, _models.Model):
         >>> model.compile(loss="categorical_crossentropy", optimizer="sgd", metrics=["accuracy"])
         >>> history = model.fit(np.ones((4, 3)), np.eye(2)[[0, 1, 0, 1]], nb_epoch=2, verbose=0)
         >>> sorted(history.history), len(history.history["loss"])
-        (['accuracy', 'loss'], 2)
+        (['acc', 'loss'], 2)
     """
 
     _dialect_profile = profiles.KERAS1
@@ -92,8 +92,8 @@ class Model(DialectModel, _models.Model):
             TypeError: for an argument Keras 1 did not have (``epochs=`` suggests ``nb_epoch``).
         """
         reject_kwargs("fit()", kwargs, _RENAMES, _FIT_ARGS, "Keras 1")
-        extra = legacy_fit_params(x, batch_size, nb_epoch, verbose, validation_split, validation_data,
-                                  self.metrics_names)
+        logged = ["acc" if n == "accuracy" else n for n in self.metrics_names]  # Keras 1.2.2's logs names
+        extra = legacy_fit_params(x, batch_size, nb_epoch, verbose, validation_split, validation_data, logged)
         return super().fit(x, y, batch_size=batch_size, epochs=nb_epoch, verbose=verbose,
                            callbacks=with_callbacks_first([LegacyParams(extra)], callbacks),
                            validation_split=validation_split, validation_data=validation_data, shuffle=shuffle,
