@@ -115,7 +115,9 @@ def run_mlflow(out: Path) -> dict:
         fit(model, data, val, [mlflow.keras.MlflowCallback()])
     client = mlflow.MlflowClient()
     finished = client.get_run(run.info.run_id)
-    metrics = {key: [[m.step, m.value] for m in client.get_metric_history(run.info.run_id, key)]
+    # MlflowCallback logs asynchronously and the store returns a history in no fixed order: sort it by step
+    # (validation_* are all logged at step 0: those compare as a set of values)
+    metrics = {key: sorted([m.step, m.value] for m in client.get_metric_history(run.info.run_id, key))
                for key in sorted(finished.data.metrics)}
     artifacts = sorted(a.path for a in client.list_artifacts(run.info.run_id))
     summary = Path(client.download_artifacts(run.info.run_id, "model_summary.txt", str(out))).read_text()
