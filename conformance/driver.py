@@ -32,6 +32,13 @@ from conformance.scenario import (
 )
 
 INDEXED = ("epoch", "batch")
+RUN_BEGIN_HOOKS = ("on_train_begin", "on_test_begin", "on_predict_begin")
+UNINDEXED_HOOKS = frozenset(RUN_BEGIN_HOOKS + ("on_train_end", "on_test_end", "on_predict_end"))
+ALL_HOOKS = (
+    "on_train_begin", "on_train_end", "on_epoch_begin", "on_epoch_end", "on_train_batch_begin",
+    "on_train_batch_end", "on_test_begin", "on_test_end", "on_test_batch_begin", "on_test_batch_end",
+    "on_predict_begin", "on_predict_end", "on_predict_batch_begin", "on_predict_batch_end",
+)
 
 
 class HarnessError(RuntimeError):
@@ -68,6 +75,7 @@ class CallTrace:
     batch_values: dict[str, list[dict[str, float]]] = field(default_factory=dict)
     harness_errors: list[str] = field(default_factory=list)
     fired: list[tuple[int, int]] = field(default_factory=list)  # (recorder, action) pairs that ran
+    appended_events: list[Event] = field(default_factory=list)  # what recorders appended during the run saw
 
 
 def to_numpy(v: Any) -> np.ndarray:
@@ -262,7 +270,155 @@ def recorder_classes(keras: ModuleType) -> dict[str, type]:
         def on_batch_end(self, batch):
             self._record("on_batch_end", batch, None, 1, self._history("batch_history"))
 
-    return {"full": Full, "legacy": Legacy, "no_logs": NoLogs}
+    return {"full": Full, "legacy": Legacy, "no_logs": NoLogs, **dispatch_recorder_classes(base, _Simple)}
+
+
+def _hook_recorder(recorder: Any, hook: str, tag: str = "") -> Any:
+    """A function recording `hook` on `recorder`, to be set on the instance (`self.<hook> = ...`)."""
+    indexed = hook not in UNINDEXED_HOOKS
+
+    def record(*args, **kwargs):
+        index = args[0] if indexed and args else None
+        logs = kwargs.get("logs", args[1] if indexed and len(args) > 1 else args[0] if args and not indexed else None)
+        recorder._record(tag + hook, index, logs, 2)
+
+    return record
+
+
+def dispatch_recorder_classes(base: type, simple: type) -> dict[str, type]:
+    """Recorders that define their hooks the ways real callbacks do (conformance/spec/dispatch.toml)."""
+
+    class Instance(simple):
+        """Every hook set on the instance in __init__; the class defines none."""
+
+        def __init__(self, *args):
+            super().__init__(*args)
+            for hook in ALL_HOOKS:
+                setattr(self, hook, _hook_recorder(self, hook))
+
+    class Late(simple):
+        """Defines only the three run-begin hooks; each sets every other hook on the instance, afresh."""
+
+        def _arm(self, hook, logs):
+            self._record(hook, None, logs, 2)
+            for other in ALL_HOOKS:
+                if other not in RUN_BEGIN_HOOKS:
+                    setattr(self, other, _hook_recorder(self, other))
+
+        def on_train_begin(self, logs=None):
+            self._arm("on_train_begin", logs)
+
+        def on_test_begin(self, logs=None):
+            self._arm("on_test_begin", logs)
+
+        def on_predict_begin(self, logs=None):
+            self._arm("on_predict_begin", logs)
+
+    class Tqdm(simple):
+        """tqdm's TqdmCallback: on_epoch_end and on_batch_end set on the instance in __init__ and replaced in
+        every on_epoch_begin; a replaced (stale) one records its hook as `stale:<hook>`."""
+
+        def __init__(self, *args):
+            super().__init__(*args)
+            self._generation = 0
+            self._arm()
+
+        def _arm(self):
+            self._generation += 1
+            for hook in ("on_epoch_end", "on_batch_end"):
+                setattr(self, hook, self._stamped(hook, self._generation))
+
+        def _stamped(self, hook, generation):
+            def record(index, logs=None):
+                stale = "" if generation == self._generation else "stale:"
+                self._record(stale + hook, index, logs, 2)
+            return record
+
+        def _implements_train_batch_hooks(self):
+            return True
+
+        def on_train_begin(self, logs=None):
+            self._record("on_train_begin", None, logs, 2)
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self._record("on_epoch_begin", epoch, logs, 2)
+            self._arm()
+
+        def on_train_end(self, logs=None):
+            self._record("on_train_end", None, logs, 2)
+
+    class Flags(recorder_with_class_hooks(simple)):
+        """Defines every hook on its class, and says through `_implements_*_batch_hooks` that it has none."""
+
+        def _implements_train_batch_hooks(self):
+            return False
+
+        def _implements_test_batch_hooks(self):
+            return False
+
+        def _implements_predict_batch_hooks(self):
+            return False
+
+    class Mixin:  # not a Callback: the hooks come from here, two levels above the recorder's class
+        pass
+
+    for hook in ALL_HOOKS:
+        setattr(Mixin, hook, _class_hook(hook))
+
+    class Middle(Mixin, simple):
+        pass
+
+    class Deep(Middle):
+        pass
+
+    class Both(simple):
+        """Defines on_train_batch_* and the legacy on_batch_*: only the former may be called."""
+
+        def on_train_batch_begin(self, batch, logs=None):
+            self._record("on_train_batch_begin", batch, logs, 2)
+
+        def on_train_batch_end(self, batch, logs=None):
+            self._record("on_train_batch_end", batch, logs, 2)
+
+        def on_batch_begin(self, batch, logs=None):
+            self._record("on_batch_begin", batch, logs, 2)
+
+        def on_batch_end(self, batch, logs=None):
+            self._record("on_batch_end", batch, logs, 2)
+
+    class Appender(simple):
+        """On its first on_epoch_begin, appends a recorder of every hook to `target_list` (the list passed to fit)."""
+
+        def __init__(self, *args):
+            super().__init__(*args)
+            self._init_args, self.joined, self.target_list = args, [], None
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self._record("on_epoch_begin", epoch, logs, 2)
+            if not self.joined and self.target_list is not None:
+                joiner = Deep(*self._init_args)
+                self.joined.append(joiner)
+                self.target_list.append(joiner)
+
+    return {"instance": Instance, "late": Late, "tqdm": Tqdm, "flags": Flags, "deep": Deep, "both": Both,
+            "appender": Appender}
+
+
+def _class_hook(hook: str) -> Any:
+    indexed = hook not in UNINDEXED_HOOKS
+    if indexed:
+        def method(self, index, logs=None):
+            self._record(hook, index, logs, 2)
+    else:
+        def method(self, logs=None):
+            self._record(hook, None, logs, 2)
+    method.__name__ = hook
+    return method
+
+
+def recorder_with_class_hooks(simple: type) -> type:
+    """A subclass of `simple` defining every hook on its class."""
+    return type("ClassHooks", (simple,), {hook: _class_hook(hook) for hook in ALL_HOOKS})
 
 
 def make_data(task: str, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -412,6 +568,9 @@ class Session:
         callbacks: list[Any] = list(recorders)
         if call.lr_schedule:
             callbacks.insert(0, self.keras.callbacks.LearningRateScheduler(lambda epoch, lr: float(lr) * 0.5))
+        for recorder in recorders:
+            if hasattr(recorder, "target_list"):
+                recorder.target_list = callbacks  # the very list passed to the call
         kwargs = {**self._inputs(call, x, y, sw), **self._kwargs(call)}
         if call.method == "fit" and call.validation == "data":
             vx, vy, _ = self.val_arrays
@@ -429,6 +588,7 @@ class Session:
         trace.events = [r.events for r in recorders]
         trace.harness_errors = rec.harness_errors
         trace.fired = rec.fired
+        trace.appended_events = [e for r in recorders for j in getattr(r, "joined", ()) for e in j.events]
         if trace.error is None:
             trace.returned, trace.history = self._summarize(call, ret)
             if self.scenario.learning_rate == 0 and call.method != "predict":

@@ -7,7 +7,7 @@ spec cites; they are small, so a failure here is already a readable example.
 from __future__ import annotations
 
 from conformance.profiles import facts
-from conformance.scenario import Action, Call, RecorderSpec, Scenario
+from conformance.scenario import DISPATCH_KINDS, Action, Call, RecorderSpec, Scenario
 
 FULL = RecorderSpec()
 LEGACY = RecorderSpec("legacy")
@@ -72,6 +72,12 @@ def examples(profile: str = "keras3") -> list[Scenario]:
         reg.replace(calls=(_fit(n=8, batch_size=4, epochs=2, validation="split",
                                 bad_argument=("validation_split", 1.5)),)),
     ]
+    if "instance" in facts(profile).recorder_kinds():  # every way of defining hooks (spec/dispatch.toml)
+        kinds = (FULL,) + tuple(RecorderSpec(kind) for kind in DISPATCH_KINDS)
+        out.append(reg.replace(calls=(
+            _fit(n=24, batch_size=8, epochs=2, validation="data", val_n=8, recorders=kinds),
+            Call(method="evaluate", n=16, batch_size=8, recorders=kinds),
+            Call(method="predict", n=16, batch_size=8, recorders=kinds))))
     if "no_logs" in facts(profile).recorder_kinds():
         out.append(reg.replace(calls=(_fit(n=12, batch_size=4, epochs=2, recorders=(FULL, RecorderSpec("no_logs"))),)))
     return [s for s in out if s.calls]

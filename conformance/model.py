@@ -28,6 +28,13 @@ from conformance.scenario import (
 )
 from conformance.spec import PROFILES, load_hooks, spec_dir
 
+# What the recorders of conformance/spec/dispatch.toml hear, by the name the loop uses (None: every hook).
+DISPATCH_HEARS = {
+    "instance": None, "late": None, "flags": None, "deep": None,
+    "tqdm": frozenset({"on_train_begin", "on_epoch_begin", "on_epoch_end", "on_train_batch_end", "on_train_end"}),
+    "both": frozenset({"on_train_batch_begin", "on_train_batch_end"}),
+    "appender": frozenset({"on_epoch_begin"}),
+}
 NESTED_DEFAULT_BATCH = 32
 # Test and predict batch hooks, which the older profiles' release never called (tolerated batch description).
 UNTRAINED_BATCH_HOOKS = ("on_test_batch_begin", "on_test_batch_end", "on_predict_batch_begin",
@@ -189,6 +196,11 @@ class _Walk:
                 if name not in self.legacy:
                     continue
                 hook_name = self.legacy[name]
+            elif spec.kind in DISPATCH_HEARS:
+                hears = DISPATCH_HEARS[spec.kind]
+                if hears is not None and name not in hears:
+                    continue
+                hook_name = self.legacy.get(name, name) if spec.kind == "tqdm" else name
             elif spec.kind == "no_logs":
                 if name not in self.no_logs:
                     continue

@@ -48,9 +48,15 @@ class ProfileFacts:
         return not self.full_signatures
 
     def recorder_kinds(self) -> tuple[str, ...]:
-        """The recording callbacks scenarios may use: `no_logs` where the spec has hooks without logs."""
+        """The recording callbacks scenarios may use: `no_logs` where the spec has hooks without logs, the
+        dispatch recorders where the profile has the clauses of spec/dispatch.toml."""
+        from conformance.scenario import DISPATCH_KINDS
+
         no_logs = any(self.name in h.no_logs for h in load_hooks().values())
-        return ("full", "legacy", "no_logs") if no_logs else ("full", "legacy")
+        kinds = ("full", "legacy", "no_logs") if no_logs else ("full", "legacy")
+        if "dispatch.instance-hooks" in clause_ids(self.name):
+            kinds += DISPATCH_KINDS
+        return kinds
 
     def checks_bad_input(self) -> bool:
         """Whether a clause of this profile judges bad fit() arguments (else that scenario family is skipped)."""

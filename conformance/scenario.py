@@ -25,6 +25,10 @@ ACTION_KINDS = (
     "raise",
 )
 RECORDER_KINDS = ("full", "legacy", "no_logs")
+# Recorders that define their hooks the ways real callbacks do (conformance/spec/dispatch.toml): on the instance
+# in __init__, on the instance during the run, tqdm's way, with _implements_*_batch_hooks saying False, from a
+# mixin two classes up, both legacy and new batch names, and one that appends a recorder to fit()'s list.
+DISPATCH_KINDS = ("instance", "late", "tqdm", "flags", "deep", "both", "appender")
 
 
 @dataclass(frozen=True)
@@ -257,9 +261,12 @@ def to_snippet(scenario: Scenario, module: str = "refimpl", preamble: str = "", 
         recs = []
         for j, r in enumerate(call.recorders):
             acts = [(a.do, a.hook, a.index, a.epoch) for a in r.actions]
-            cls = {"full": "Recorder", "legacy": "LegacyRecorder", "no_logs": "NoLogsRecorder"}[r.kind]
+            cls = {"full": "Recorder", "legacy": "LegacyRecorder", "no_logs": "NoLogsRecorder"}.get(
+                r.kind, f"DISPATCH_RECORDERS[{r.kind!r}]")
             recs.append(f"{cls}('r{j}', {acts!r})" if r.kind == "full" else f"{cls}('r{j}')")
         out.append(f"callbacks = [{', '.join(recs)}]")
+        if any(r.kind in DISPATCH_KINDS for r in call.recorders):
+            out.append("for cb in callbacks:\n    cb.target_list = callbacks  # appender recorders add to this list")
         if call.lr_schedule:
             out.append("callbacks.insert(0, keras.callbacks.LearningRateScheduler(lambda epoch, lr: float(lr) * 0.5))")
         if call.stop_preset:
@@ -318,6 +325,20 @@ class LegacyRecorder(keras.callbacks.Callback):
 
     def on_batch_end(self, batch, logs=None):
         print(self.name, "on_batch_end", batch, None if logs is None else sorted(logs))
+
+
+class _Printer(keras.callbacks.Callback):
+    def __init__(self, name, spec=None, position=0):
+        super().__init__()
+        self.name, self.events = name, []
+
+    def _record(self, hook, index, logs, arg_count=2):
+        print(self.name, hook, index, None if logs is None else sorted(logs))
+
+
+from conformance.driver import dispatch_recorder_classes  # noqa: E402  (the suite's own recorders)
+
+DISPATCH_RECORDERS = dispatch_recorder_classes(keras.callbacks.Callback, _Printer)
 
 
 class NoLogsRecorder(keras.callbacks.Callback):

@@ -3,6 +3,8 @@
 Use it where Keras code expects ``keras``::
 
     import refimpl as keras
+
+or, for code that imports ``keras`` itself (third-party callbacks), ``refimpl.install_as_keras()``.
 """
 
 from . import (
@@ -20,6 +22,7 @@ from . import (
     profiles,
     utils,
 )
+from .as_keras import KerasPartMissing, install_as_keras, uninstall_as_keras
 from .layers import Input
 from .models import Model, Sequential
 from .variables import Variable
@@ -29,4 +32,5 @@ __version__ = "0.1.0"
 __all__ = [
     "activations", "backend", "callbacks", "distribution", "initializers", "layers", "losses", "metrics",
     "models", "ops", "optimizers", "profiles", "utils", "Input", "Model", "Sequential", "Variable", "__version__",
+    "install_as_keras", "uninstall_as_keras", "KerasPartMissing",
 ]

@@ -30,6 +30,7 @@ from conformance.checks._common import (  # noqa: F401  (helpers for checks writ
     seq,
     shape,
 )
+from conformance.scenario import DISPATCH_KINDS
 
 Result = list[str]
 
@@ -105,6 +106,8 @@ CONDITIONS: dict[str, Callable[[CheckContext], bool]] = {
     # the check judges a distributed measurement (checks/distribution.py, `judge`), never a scenario's call
     "distributed-measurement": lambda ctx: False,
 }
+# "<kind>-recorder" for the dispatch recorders of conformance/spec/dispatch.toml
+CONDITIONS.update({f"{kind}-recorder": (lambda ctx, kind=kind: _kinds(ctx, kind)) for kind in DISPATCH_KINDS})
 
 
 def condition(name: str) -> Callable[[CheckContext], bool]:
@@ -188,6 +191,7 @@ def run_checks(ctx: CheckContext, clause_ids: Iterable[str],
 
 
 # Importing the modules registers their checks (one module per spec file).
+import conformance.checks.dispatch  # noqa: E402, F401
 import conformance.checks.distribution  # noqa: E402, F401
 import conformance.checks.errors  # noqa: E402, F401
 import conformance.checks.legacy  # noqa: E402, F401

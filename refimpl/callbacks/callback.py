@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+# Bumped whenever a hook is set on or deleted from a callback instance, so that a CallbackList can tell, with
+# one comparison per hook call, that the hooks it resolved may have changed (tqdm assigns hooks mid-run).
+HOOK_GENERATION = [0]
+
 
 class Callback:
     """Base class of callbacks: override the hooks you need.
@@ -48,6 +52,16 @@ class Callback:
     def __init__(self):
         self.params: dict = {}
         self._model = None
+
+    def __setattr__(self, name: str, value) -> None:
+        object.__setattr__(self, name, value)
+        if name in _HOOK_NAMES:
+            HOOK_GENERATION[0] += 1
+
+    def __delattr__(self, name: str) -> None:
+        object.__delattr__(self, name)
+        if name in _HOOK_NAMES:
+            HOOK_GENERATION[0] += 1
 
     @property
     def model(self):
@@ -126,3 +140,4 @@ HOOKS = (
 )
 # The legacy hooks that stand in for a train-batch hook when only they are overridden.
 LEGACY_ALIASES = {"on_train_batch_begin": "on_batch_begin", "on_train_batch_end": "on_batch_end"}
+_HOOK_NAMES = frozenset(HOOKS) | frozenset(LEGACY_ALIASES.values())

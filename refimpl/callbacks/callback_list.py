@@ -1,7 +1,15 @@
-"""``CallbackList``: calls each hook on every callback that overrides it, in order.
+"""``CallbackList``: calls each hook on every callback that defines it, in order.
 
-Which callbacks override which hook is worked out once, when the list is built; the per-batch path
-then only loops over bound methods, so callbacks that override nothing cost nothing.
+A callback defines a hook on its class (at any depth of subclassing, mixins included), on the instance
+(``self.on_epoch_end = ...``, in ``__init__`` or during the run, as tqdm does), or through the legacy names
+``on_batch_begin``/``on_batch_end``, which stand in for the train-batch hooks. ``_implements_*_batch_hooks``
+are ignored, as Keras 3 ignores them.
+
+Which callbacks define which hook is resolved when the list is built and again whenever that may have changed:
+a hook set on or deleted from a callback instance (``Callback.__setattr__`` bumps a generation counter),
+callbacks added to ``self.callbacks``, and around every begin hook of a run or an epoch (a class patched during
+the run). The per-batch path compares two integers and loops over the callbacks that define the hook, so
+callbacks that define nothing cost nothing.
 """
 
 from __future__ import annotations
@@ -9,7 +17,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Iterable
 
-from .callback import HOOKS, LEGACY_ALIASES, Callback
+from .callback import HOOK_GENERATION, HOOKS, LEGACY_ALIASES, Callback
 
 
 def _add_hook_note(error: BaseException, callback, hook: str) -> None:
@@ -20,9 +28,22 @@ def _add_hook_note(error: BaseException, callback, hook: str) -> None:
         error.__notes__ = [*getattr(error, "__notes__", []), note]
 
 
-def _overrides(callback: Callback, hook: str) -> bool:
+def _defines(callback: Callback, hook: str) -> bool:
+    """Whether ``callback`` has ``hook`` of its own: set on the instance, or on a class other than Callback."""
+    if hook in getattr(callback, "__dict__", ()):
+        return True
     method = getattr(type(callback), hook, None)
     return method is not None and method is not getattr(Callback, hook)
+
+
+def _target(callback: Callback, hook: str) -> str | None:
+    """The name to call for ``hook`` on ``callback`` (the hook or its legacy alias), or None to skip it."""
+    if _defines(callback, hook):
+        return hook
+    alias = LEGACY_ALIASES.get(hook)
+    if alias is not None and _defines(callback, alias):
+        return alias
+    return None
 
 
 def _takes_logs(method, indexed: bool) -> bool:
@@ -37,7 +58,7 @@ def _takes_logs(method, indexed: bool) -> bool:
 
 
 class CallbackList:
-    """An ordered list of callbacks that dispatches each hook to those that override it.
+    """An ordered list of callbacks that dispatches each hook to those that define it.
 
     ``fit`` builds one, adding ``History`` (and ``ProgbarLogger`` when ``verbose`` is not 0) after the
     user's callbacks unless the user passed their own.
@@ -103,28 +124,36 @@ class CallbackList:
             callback.fit_state = self.fit_state
 
     def _build_dispatch(self) -> None:
-        """Resolve, once, the bound methods each hook calls (skipping hooks nobody overrides)."""
+        """Resolve which callbacks define each hook (skipping hooks nobody defines)."""
+        self._generation = HOOK_GENERATION[0]
+        self._count = len(self.callbacks)
         self._dispatch: dict[str, list] = {}
         for hook in HOOKS:
             indexed = "batch" in hook or "epoch" in hook
             targets = []
             for cb in self.callbacks:
-                name = hook
-                if not _overrides(cb, hook):
-                    alias = LEGACY_ALIASES.get(hook)
-                    if alias is None or not _overrides(cb, alias):
-                        continue
-                    name = alias
-                method = getattr(cb, name)
-                with_logs = self.profile.hooks_take_logs or _takes_logs(method, indexed)
-                targets.append((cb, name, method, with_logs))
+                name = _target(cb, hook)
+                if name is None:
+                    continue
+                with_logs = self.profile.hooks_take_logs or _takes_logs(getattr(cb, name), indexed)
+                targets.append((cb, name, with_logs))
             self._dispatch[hook] = targets
 
+    def _targets(self, hook: str) -> list:
+        if self._generation != HOOK_GENERATION[0] or self._count != len(self.callbacks):
+            self._build_dispatch()
+        return self._dispatch[hook]
+
     def dispatches(self, hook: str) -> bool:
-        """Whether any callback in the list overrides ``hook``."""
-        return bool(self._dispatch[hook])
+        """Whether any callback in the list defines ``hook`` now (the answer may change during a run)."""
+        return bool(self._targets(hook))
 
     def append(self, callback: Callback) -> None:
+        """Add ``callback`` at the end, with the list's model and params; it hears every hook call from now on.
+
+        Raises:
+            TypeError: when ``callback`` is not a ``Callback``.
+        """
         if not isinstance(callback, Callback):
             raise TypeError(f"append() needs a Callback; got {type(callback).__name__}.")
         self.callbacks.append(callback)
@@ -132,7 +161,6 @@ class CallbackList:
         if self.model is not None:
             callback.set_model(self.model)
         callback.set_params(self.params)
-        self._build_dispatch()
 
     def set_params(self, params: dict) -> None:
         self.params = params
@@ -151,42 +179,69 @@ class CallbackList:
         return len(self.callbacks)
 
     def _call(self, hook: str, logs: dict) -> None:
-        for cb, name, method, with_logs in self._dispatch[hook]:
+        count = len(self.callbacks)
+        for cb, name, with_logs in self._targets(hook):
             try:
-                method(logs) if with_logs else method()
+                getattr(cb, name)(logs) if with_logs else getattr(cb, name)()
             except BaseException as error:
                 _add_hook_note(error, cb, name)
                 raise
+        if count != len(self.callbacks):
+            self._call_joined(hook, count, (logs,))
 
     def _call_indexed(self, hook: str, index: int, logs: dict) -> None:
-        for cb, name, method, with_logs in self._dispatch[hook]:
+        count = len(self.callbacks)
+        for cb, name, with_logs in self._targets(hook):
             try:
-                method(index, logs) if with_logs else method(index)
+                getattr(cb, name)(index, logs) if with_logs else getattr(cb, name)(index)
             except BaseException as error:
                 _add_hook_note(error, cb, name)
                 raise
+        if count != len(self.callbacks):
+            self._call_joined(hook, count, (index, logs))
+
+    def _call_joined(self, hook: str, count: int, args: tuple) -> None:
+        """Callbacks appended during this hook call receive it too (Keras 3 loops over the live list)."""
+        joined = self.callbacks[count:]
+        self._build_dispatch()
+        for cb, name, with_logs in self._dispatch[hook]:
+            if any(cb is j for j in joined):
+                try:
+                    getattr(cb, name)(*args) if with_logs else getattr(cb, name)(*args[:-1])
+                except BaseException as error:
+                    _add_hook_note(error, cb, name)
+                    raise
+
+    def _begin(self, hook: str, args: tuple) -> None:
+        """A begin hook of a run or an epoch: resolve afresh before and after (a class may have been patched)."""
+        self._build_dispatch()
+        if len(args) == 2:
+            self._call_indexed(hook, *args)
+        else:
+            self._call(hook, *args)
+        self._build_dispatch()
 
     # --------------------------------------------------------------------------------------------- hooks
     def on_train_begin(self, logs: dict | None = None) -> None:
-        self._call("on_train_begin", {} if logs is None else logs)
+        self._begin("on_train_begin", ({} if logs is None else logs,))
 
     def on_train_end(self, logs: dict | None = None) -> None:
         self._call("on_train_end", {} if logs is None else logs)
 
     def on_test_begin(self, logs: dict | None = None) -> None:
-        self._call("on_test_begin", {} if logs is None else logs)
+        self._begin("on_test_begin", ({} if logs is None else logs,))
 
     def on_test_end(self, logs: dict | None = None) -> None:
         self._call("on_test_end", {} if logs is None else logs)
 
     def on_predict_begin(self, logs: dict | None = None) -> None:
-        self._call("on_predict_begin", {} if logs is None else logs)
+        self._begin("on_predict_begin", ({} if logs is None else logs,))
 
     def on_predict_end(self, logs: dict | None = None) -> None:
         self._call("on_predict_end", {} if logs is None else logs)
 
     def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
-        self._call_indexed("on_epoch_begin", epoch, {} if logs is None else logs)
+        self._begin("on_epoch_begin", (epoch, {} if logs is None else logs))
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         self._call_indexed("on_epoch_end", epoch, {} if logs is None else logs)

@@ -195,7 +195,16 @@ class Model:
         print_fn("-" * len(line))
         for row in rows:
             print_fn("  ".join(c.ljust(w) for c, w in zip(row, widths)))
-        print_fn(f"Total params: {self.count_params()}")
+        # Keras 3 counts the optimizer's variables (iterations, learning rate, slots) once it is built.
+        trainable = sum(int(w.value.size) for layer in self._layers for w in layer.trainable_weights)
+        optimizer = getattr(self, "optimizer", None)
+        built = optimizer is not None and getattr(optimizer, "_built_for", None) is not None
+        optimizer_params = sum(int(np.size(v.value)) for v in optimizer.variables) if built else 0
+        print_fn(f"Total params: {self.count_params() + optimizer_params}")
+        print_fn(f"Trainable params: {trainable}")
+        print_fn(f"Non-trainable params: {self.count_params() - trainable}")
+        if built:
+            print_fn(f"Optimizer params: {optimizer_params}")
 
     def __call__(self, x, training: bool = False):
         if isinstance(x, KerasTensor):

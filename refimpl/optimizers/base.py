@@ -225,14 +225,21 @@ class Optimizer:
         lr = self._schedule.get_config() if self._schedule is not None else float(self._learning_rate.value)
         if self._schedule is not None:
             lr = {"class_name": type(self._schedule).__name__, "config": lr}
+        # Keras 3's keys in Keras 3's order; the last two are features refimpl does not have, always off.
         return {"name": self.name, "learning_rate": lr, "weight_decay": self.weight_decay,
-                "clipnorm": self.clipnorm, "clipvalue": self.clipvalue, "global_clipnorm": self.global_clipnorm,
+                "clipnorm": self.clipnorm, "global_clipnorm": self.global_clipnorm, "clipvalue": self.clipvalue,
                 "use_ema": self.use_ema, "ema_momentum": self.ema_momentum,
-                "ema_overwrite_frequency": self.ema_overwrite_frequency}
+                "ema_overwrite_frequency": self.ema_overwrite_frequency, "loss_scale_factor": None,
+                "gradient_accumulation_steps": None}
 
     @classmethod
     def from_config(cls, config: dict) -> Optimizer:
         config = dict(config)
+        for key in ("loss_scale_factor", "gradient_accumulation_steps"):
+            value = config.pop(key, None)
+            if value is not None:
+                raise ValueError(f"{key} is a Keras 3 optimizer feature refimpl does not implement; "
+                                 f"it must be None (got {value!r}).")
         lr = config.get("learning_rate")
         if isinstance(lr, dict):
             from . import schedules

@@ -202,6 +202,8 @@ def fit(model, config: args.FitConfig):
     model.history = cb_list.history
     step = Step(model)
     step.check_trainable()
+    if getattr(model.optimizer, "_built_for", True) is None:
+        model.optimizer.build(step.variables)  # Keras 3 builds it before on_train_begin (model.summary() counts it)
     source.on_epoch_end()  # a PyDataset's, once before training starts (Keras 3)
     model.stop_training = False
     cb_list.on_train_begin({})
@@ -235,9 +237,8 @@ def _train_epoch(model, epoch: int, batches: EpochBatches, cb_list: CallbackList
         return None
     y_shape = batches.source.y.shape if isinstance(batches.source, ArraySource) else None
     # Running means are only turned into a logs dict per batch when some callback will read it, and a batch
-    # hook nobody overrides is not called at all.
-    wants_batch_logs = cb_list.dispatches("on_train_batch_end")
-    wants_batch_begin = cb_list.dispatches("on_train_batch_begin")
+    # hook nobody defines is not called at all. A callback may gain a hook during the run (tqdm sets
+    # on_batch_end in on_epoch_begin), so dispatches() is asked each time: two integer comparisons.
     running = None
     cb_list.on_epoch_begin(epoch, {})
     logs: dict = {}
@@ -247,7 +248,7 @@ def _train_epoch(model, epoch: int, batches: EpochBatches, cb_list: CallbackList
         if skip:
             skip = 0
             state._leave_skipped()
-        if wants_batch_begin:
+        if cb_list.dispatches("on_train_batch_begin"):
             cb_list.on_train_batch_begin(index, _batch_logs(profile, index, group[0]))
         this_batch = None
         for x_b, y_b, sw_b in group:
@@ -261,7 +262,7 @@ def _train_epoch(model, epoch: int, batches: EpochBatches, cb_list: CallbackList
                 this_batch = this_batch or model._compiled.fresh(y_b.shape, y_pred.shape)
                 this_batch.update(loss_value, n, y_b, y_pred, sw_b)
         state.step = index + len(group)
-        if wants_batch_logs:
+        if cb_list.dispatches("on_train_batch_end"):
             logs = (this_batch or running).logs()
             if profile.batch_logs_size:
                 logs = {"batch": index, "size": sum(len(b[0]) for b in group), **logs}

@@ -12,7 +12,8 @@ from collections.abc import Iterator
 import numpy as np
 
 import refimpl.trainer.loop as loop
-from refimpl.callbacks.callback_list import CallbackList
+from refimpl.callbacks.callback import HOOK_GENERATION, HOOKS, LEGACY_ALIASES, Callback
+from refimpl.callbacks.callback_list import CallbackList, _defines, _target
 from refimpl.callbacks.history import History
 from refimpl.trainer.compiled import RunningMetrics
 
@@ -103,9 +104,9 @@ class HistoryMissesFirstEpoch(Mutant):
     def _call_indexed(self, hook, index, logs):
         if hook == "on_epoch_end" and not getattr(self, "_skipped", False):
             self._skipped = True
-            for cb, _name, method, _with_logs in self._dispatch[hook]:
+            for cb, name, _with_logs in self._dispatch[hook]:
                 if not isinstance(cb, History):
-                    method(index, logs)
+                    getattr(cb, name)(index, logs)
             return
         super()._call_indexed(hook, index, logs)
 
@@ -189,7 +190,118 @@ class WrongModel(Mutant):
             cb.model = None if not isinstance(cb, History) else model
 
 
-DISPATCH_MUTANTS = {cls.__name__: cls for cls in Mutant.__subclasses__()}
+# --------------------------------------------------------------- how hooks are found (spec/dispatch.toml)
+class _Resolver(Mutant):
+    """Resolves hooks with `target(cb, hook)` instead of refimpl's rule."""
+
+    def target(self, cb, hook):
+        return _target(cb, hook)
+
+    def _build_dispatch(self):
+        self._generation, self._count = HOOK_GENERATION[0], len(self.callbacks)
+        self._dispatch = {hook: [(cb, name, True) for cb in self.callbacks for name in [self.target(cb, hook)]
+                                 if name is not None] for hook in HOOKS}
+
+
+def _class_defines(cb, hook):
+    method = getattr(type(cb), hook, None)
+    return method is not None and method is not getattr(Callback, hook)
+
+
+class ClassOnlyHooks(_Resolver):
+    """Looks for hooks on the class only (refimpl before issue 14): hooks set on the instance are never called."""
+
+    def target(self, cb, hook):
+        alias = LEGACY_ALIASES.get(hook)
+        return hook if _class_defines(cb, hook) else alias if alias and _class_defines(cb, alias) else None
+
+
+class ResolvedOnce(_Resolver):
+    """Resolves hooks once, when the list is built: hooks set on the instance later are never called."""
+
+    def _build_dispatch(self):
+        if not hasattr(self, "_dispatch"):
+            super()._build_dispatch()
+
+    def _targets(self, hook):
+        return self._dispatch[hook]
+
+
+class StaleBoundMethods(ResolvedOnce):
+    """Keeps the bound functions found when the list was built and calls those, even after they were replaced."""
+
+    def _build_dispatch(self):
+        if not hasattr(self, "_dispatch"):
+            super()._build_dispatch()
+            self._bound = {h: [(cb, getattr(cb, name)) for cb, name, _ in t] for h, t in self._dispatch.items()}
+
+    def _call(self, hook, logs):
+        deliver, _, logs = self.perturb(hook, None, logs)
+        for _cb, fn in self._bound[hook] if deliver else ():
+            fn(logs)
+
+    def _call_indexed(self, hook, index, logs):
+        deliver, index, logs = self.perturb(hook, index, logs)
+        for _cb, fn in self._bound[hook] if deliver else ():
+            fn(index, logs)
+
+
+class ImplementsFlagsHonoured(_Resolver):
+    """Skips the batch hooks of a callback whose _implements_<mode>_batch_hooks() returns False (tf.keras did)."""
+
+    def target(self, cb, hook):
+        for mode in ("train", "test", "predict"):
+            flag = getattr(cb, f"_implements_{mode}_batch_hooks", None)
+            if hook.startswith(f"on_{mode}_batch") and flag is not None and not flag():
+                return None
+        return _target(cb, hook)
+
+
+class OwnClassOnly(_Resolver):
+    """Looks for hooks in the callback's own class and instance only, not in the classes it inherits from."""
+
+    def target(self, cb, hook):
+        alias = LEGACY_ALIASES.get(hook)
+        for name in (hook, alias):
+            if name and (name in type(cb).__dict__ or name in cb.__dict__):
+                return name
+        return None
+
+
+class LegacyAlsoCalled(_Resolver):
+    """Calls on_batch_begin/end as well when a callback defines them next to on_train_batch_begin/end."""
+
+    def _build_dispatch(self):
+        super()._build_dispatch()
+        for hook, alias in LEGACY_ALIASES.items():
+            self._dispatch[hook] = [entry for cb, name, wl in self._dispatch[hook]
+                                    for entry in ([(cb, name, wl), (cb, alias, wl)] if name == hook and
+                                                  _defines(cb, alias) else [(cb, name, wl)])]
+
+
+class LiveCallbacksList(Mutant):
+    """Works on the caller's callbacks list itself: callbacks appended to it during the run join in."""
+
+    def __init__(self, callbacks=None, *args, **kwargs):
+        super().__init__(callbacks, *args, **kwargs)
+        self._user = callbacks if isinstance(callbacks, list) else []
+        self._user_seen = len(self._user)
+
+    def _targets(self, hook):
+        if len(self._user) > self._user_seen:
+            self.callbacks.extend(self._user[self._user_seen:])
+            self._user_seen = len(self._user)
+        return super()._targets(hook)
+
+
+def _concrete(cls):
+    for sub in cls.__subclasses__():
+        if not sub.__name__.startswith("_"):
+            yield sub
+        yield from _concrete(sub)
+
+
+DISPATCH_MUTANTS = {sub.__name__: sub for sub in _concrete(Mutant)}
 
 
 def _last_batch_update(self, loss_value, batch_size, y, y_pred, sample_weight):

@@ -89,3 +89,20 @@ def test_snippet_runs_and_shows_the_hooks():
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert lines[0].startswith("r0 on_train_begin None []") and any("r0 on_train_end" in ln for ln in lines)
+
+
+def test_snippet_with_the_dispatch_recorders_runs():
+    import subprocess
+    import sys
+
+    from conformance.examples import examples
+    from conformance.scenario import DISPATCH_KINDS
+
+    scenario = next(s for s in examples() if any(r.kind == "tqdm" for r in s.calls[0].recorders))
+    done = subprocess.run([sys.executable, "-c", to_snippet(scenario)], capture_output=True, text=True,
+                          cwd=Path(__file__).parents[2], timeout=120)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    tqdm = DISPATCH_KINDS.index("tqdm") + 1
+    assert f"r{tqdm} on_batch_end 2 ['loss', 'mae']" in lines and not any("stale:" in ln for ln in lines)
+    assert any(ln.startswith(f"r{DISPATCH_KINDS.index('late') + 1} on_predict_batch_end") for ln in lines)

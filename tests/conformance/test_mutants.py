@@ -29,3 +29,20 @@ def test_unmutated_refimpl_passes():
 def test_mutant_is_caught(mutant):
     failing = failing_clauses(mutant)
     assert failing - {"<adapter error>"}, f"{mutant} was not caught by any clause"
+
+
+# The dispatch mutants (issue 14) and the clause of conformance/spec/dispatch.toml each must break.
+DISPATCH_CLAUSE = {
+    "ClassOnlyHooks": "dispatch.instance-hooks",
+    "ResolvedOnce": "dispatch.instance-hooks-mid-run",
+    "StaleBoundMethods": "dispatch.instance-hooks-replaced",
+    "ImplementsFlagsHonoured": "dispatch.implements-flags-ignored",
+    "OwnClassOnly": "dispatch.inherited-hooks",
+    "LegacyAlsoCalled": "dispatch.legacy-names-shadowed",
+    "LiveCallbacksList": "dispatch.callbacks-list-copied",
+}
+
+
+@pytest.mark.parametrize("mutant, clause", sorted(DISPATCH_CLAUSE.items()))
+def test_dispatch_mutant_breaks_its_clause(mutant, clause):
+    assert clause in failing_clauses(mutant), f"{mutant} should break {clause}"
