@@ -211,6 +211,16 @@ TARGETS: dict[str, tuple[str, ...]] = {
 }
 
 
+def _trigger_indices(steps: int, per_execution: int, end: bool) -> list[int | None]:
+    """Batch indices an action may wait for: begin indices, or the end indices of full steps_per_execution groups
+    (a short last group's end index is what fit.order.steps-per-execution judges; no other clause depends on it).
+    `None` (the first call) when no group is full."""
+    pairs = groups(steps, per_execution)
+    if not end:
+        return [g[0] for g in pairs]
+    return [g[1] for g in pairs if g[1] - g[0] + 1 == per_execution] or [None]
+
+
 def _running_fit(draw, profile: str) -> Call:
     """A fit() call that runs at least one epoch, without actions."""
     call = draw(fit_calls(profile, actions=False), label="call")
@@ -226,18 +236,18 @@ def targeted(draw, target: str, profile: str = "keras3") -> Scenario:
     if target == "stop_predicting":
         call = draw(eval_calls("predict", profile, actions=False), label="call")
         steps = call.steps or data_batches(call.n, batch_size_of(call))
-        ends = [g[1] for g in groups(steps, setup.steps_per_execution)]
+        ends = _trigger_indices(steps, setup.steps_per_execution, end=True)
         action = Action("stop_predicting", "on_predict_batch_end", draw(st.sampled_from(ends), label="action_index"))
         return setup.replace(calls=(Call(**{**call.__dict__, "recorders": _recorders(draw, profile, [action])}),))
     if target == "nested_in_batch":
         setup = setup.replace(learning_rate=0.0)  # the running means are then checkable against test_on_batch
     call = _running_fit(draw, profile)
     epoch = draw(st.sampled_from(range(call.initial_epoch, call.epochs)), label="action_epoch")
-    pairs = groups(steps_run(call), setup.steps_per_execution)
     if target in ("stop_in_batch", "nested_in_batch"):
         hook = draw(st.sampled_from(("on_train_batch_end", "on_train_batch_begin")
                                     if target == "stop_in_batch" else ("on_train_batch_end",)), label="action_hook")
-        index = draw(st.sampled_from([g[1] if hook.endswith("end") else g[0] for g in pairs]), label="action_index")
+        indices = _trigger_indices(steps_run(call), setup.steps_per_execution, end=hook.endswith("end"))
+        index = draw(st.sampled_from(indices), label="action_index")
         do = "stop_training" if target == "stop_in_batch" else "nested_evaluate"
         action = Action(do, hook, index, epoch)
     elif target == "stop_before_batches":

@@ -32,9 +32,9 @@ def _stop_finishes_epoch(ctx: CheckContext) -> Result:
     r = ctx.full()[0]
     got, want = ctx.outer(r), ctx.expected_outer(r)
 
-    def tail(events):
+    def tail(events):  # batch end indices under steps_per_execution > 1 are fit.order.steps-per-execution's
         last = max((i for i, e in enumerate(events) if e.hook == "on_train_batch_end"), default=-1)
-        return seq(events[last + 1:])
+        return shape(events[last + 1:], ctx.scenario.steps_per_execution)
     epochs_got = [e.index for e in by_hook(got, "on_epoch_begin")]
     if epochs_got != ctx.exp.epochs:
         return [f"stop_training set in {ctx.exp.stop_set[0]}({ctx.exp.stop_set[1]}): epochs {epochs_got} ran, "
