@@ -69,6 +69,13 @@ class Layer:
 
     def __init__(self, name: str | None = None, trainable: bool = True, dtype: str | None = None,
                  input_shape=None, input_dim: int | None = None, batch_input_shape=None, **kwargs):
+        if hasattr(type(self), "call") and type(self).forward is Layer.forward:
+            from ..scope import out_of_scope
+
+            raise TypeError(f"{type(self).__name__} defines call(), as a Keras layer does; refimpl layers compute "
+                            "with forward() and backward() in numpy. " + out_of_scope(
+                                "custom Keras layers (call(), trainable weights learned by automatic "
+                                "differentiation)"))
         if kwargs:
             unknown = ", ".join(sorted(kwargs))
             raise TypeError(f"{type(self).__name__}() got unexpected keyword argument(s): {unknown}.")
