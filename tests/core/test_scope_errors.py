@@ -121,3 +121,24 @@ def test_a_misspelt_monitor_lists_the_available_keys_in_every_warning(make, tmp_
     assert about_monitor
     for message in about_monitor:
         assert "Available metrics are: " in message and "val_loss" in message.split("Available metrics are: ")[1]
+
+
+def test_a_subclassed_model_is_refused_instead_of_training_nothing():
+    class TwoLayers(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = keras.layers.Dense(1)
+
+        def call(self, inputs):
+            return self.dense(inputs)
+
+    with pytest.raises(TypeError, match="TwoLayers defines call\\(\\): refimpl builds models as Sequential or as "
+                                        "Model\\(inputs, outputs\\).*Subclassed models: outside refimpl's scope"):
+        TwoLayers()
+
+
+def test_a_functional_model_with_two_inputs_names_the_scope():
+    a, b = keras.Input((3,)), keras.Input((3,))
+    with pytest.raises(ValueError, match="single-input, single-output chains of layers. Multi-input and "
+                                         "multi-output models: outside refimpl's scope.*What refimpl covers"):
+        keras.Model(inputs=[a, b], outputs=keras.layers.Dense(1)(a))
