@@ -61,7 +61,7 @@ def print_table(report: dict, out=None) -> None:
         line = f"{MARK[r['outcome']]:>6}  {r['id']:<{width}}  {r['failed']:>6}/{r['checked']:<7}"
         if r["outcome"] in ("fail", "xfail") and r["messages"]:
             line += "  " + r["messages"][0].splitlines()[0][:110]
-        print(line, file=out)
+        print(line.rstrip(), file=out)
     s = report["summary"]
     print(f"\n{report['impl']['impl']} {report['impl']['version']}, profile {report['profile']}: "
           f"{s['pass']} pass, {s['xfail']} known failures, {s['fail']} unexpected failures, "
