@@ -42,7 +42,13 @@ def no_autodiff_message(owner: str) -> str:
     return (f"{owner} computes its output in call(), which refimpl cannot differentiate: refimpl is numpy "
             "without automatic differentiation, so a custom call() layer can have no trainable weights and "
             "must come before the first layer that learns (or define backward()). Use trainable=False "
-            "weights for state, or train this model with Keras.")
+            "weights for state, or train this model with Keras. " + out_of_scope_page())
+
+
+def out_of_scope_page() -> str:
+    from ..scope import SCOPE_PAGE
+
+    return SCOPE_PAGE[0].upper() + SCOPE_PAGE[1:] + "."
 
 
 class Layer:
@@ -69,13 +75,6 @@ class Layer:
 
     def __init__(self, name: str | None = None, trainable: bool = True, dtype: str | None = None,
                  input_shape=None, input_dim: int | None = None, batch_input_shape=None, **kwargs):
-        if hasattr(type(self), "call") and type(self).forward is Layer.forward:
-            from ..scope import out_of_scope
-
-            raise TypeError(f"{type(self).__name__} defines call(), as a Keras layer does; refimpl layers compute "
-                            "with forward() and backward() in numpy. " + out_of_scope(
-                                "custom Keras layers (call(), trainable weights learned by automatic "
-                                "differentiation)"))
         if kwargs:
             unknown = ", ".join(sorted(kwargs))
             raise TypeError(f"{type(self).__name__}() got unexpected keyword argument(s): {unknown}.")

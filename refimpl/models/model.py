@@ -36,9 +36,6 @@ class Model:
     _default_name = "functional"
 
     def __init__(self, inputs=None, outputs=None, name: str | None = None, **kwargs):
-        if hasattr(type(self), "call"):
-            raise TypeError(f"{type(self).__name__} defines call(): refimpl builds models as Sequential or as "
-                            "Model(inputs, outputs), not by subclassing. " + out_of_scope("subclassed models"))
         if kwargs:
             raise TypeError(f"{type(self).__name__}() got unexpected keyword argument(s): {', '.join(sorted(kwargs))}.")
         self.name = name or unique_name(self._default_name)
