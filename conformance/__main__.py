@@ -48,14 +48,20 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+LEGEND = ("result: ok passed, known failed as the expectations file says, FAIL failed unexpectedly, XPASS passed "
+          "although the expectations file lists it, -- never checked; failed/checked: the scenarios in which the "
+          "clause failed, out of those that checked it")
+
+
 def print_table(report: dict, out=None) -> None:
     out = out or sys.stdout
     width = max(len(r["id"]) for r in report["clauses"])
+    print(f"{'result':>6}  {'clause':<{width}}  failed/checked  first failure", file=out)
     for r in report["clauses"]:
-        line = f"{MARK[r['outcome']]:>6}  {r['id']:<{width}}  {r['failed']:>4}/{r['checked']:<4}"
+        line = f"{MARK[r['outcome']]:>6}  {r['id']:<{width}}  {r['failed']:>6}/{r['checked']:<7}"
         if r["outcome"] in ("fail", "xfail") and r["messages"]:
             line += "  " + r["messages"][0].splitlines()[0][:110]
-        print(line, file=out)
+        print(line.rstrip(), file=out)
     s = report["summary"]
     print(f"\n{report['impl']['impl']} {report['impl']['version']}, profile {report['profile']}: "
           f"{s['pass']} pass, {s['xfail']} known failures, {s['fail']} unexpected failures, "
@@ -63,6 +69,7 @@ def print_table(report: dict, out=None) -> None:
           f"{s['check_errors']} check errors; "
           f"{report['scenarios']} scenarios in {report['seconds']:.1f} s "
           f"({report['examples_per_second']} per second)", file=out)
+    print(LEGEND, file=out)
     for w in report["warnings"]:
         print(f"warning: {w}", file=out)
     for e in [e for e in report["errors"] if e.get("kind", "adapter") == "adapter"][:3]:
@@ -114,5 +121,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0 if report["ok"] else 1
 
 
+def run_cli(argv: Sequence[str] | None = None) -> int:
+    """``main``, and a quiet exit when the reader of stdout goes away (``python -m conformance ... | head``)."""
+    try:
+        status = main(argv)
+        sys.stdout.flush()
+        return status
+    except BrokenPipeError:
+        # Python would report the broken pipe again when it flushes stdout at exit: point stdout at devnull.
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141 if os.name == "posix" else 1  # 128 + SIGPIPE, as a shell reports a command cut off by head
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_cli())

@@ -4,6 +4,7 @@
     python docs/build.py --language ko        # one language
     python docs/build.py --builder doctest    # run every example on every page, in each language
     python docs/build.py --update-catalogs    # English changed: regenerate .pot, merge into locale/*/
+    python docs/build.py --conformance-report conformance-report/report.json   # the matrix page's report
 
 Languages build in separate processes, as many at once as there are cores.
 """
@@ -46,6 +47,7 @@ ROOT_INDEX = """<!DOCTYPE html>
 
 
 def _run(command: list[str], *, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run ``command`` in the repository root; ``env`` defaults to this process's environment."""
     return subprocess.run(command, cwd=REPO_ROOT, env=env, text=True, capture_output=True)
 
 
@@ -129,6 +131,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="the Sphinx builder. Defaults to html.")
     parser.add_argument("--allow-warnings", action="store_true", help="do not treat warnings as errors.")
     parser.add_argument("--jobs", type=int, default=None, help="languages built at once. Defaults to the cores.")
+    parser.add_argument("--conformance-report", metavar="FILE", default=None,
+                        help="the report.json the matrix page shows (written by python -m conformance --report DIR). "
+                             "Defaults to $KCC_CONFORMANCE_REPORT, else conformance-report/report.json.")
     parser.add_argument("--update-catalogs", action="store_true",
                         help="regenerate the .pot files and merge them into locale/ instead of building.")
     args = parser.parse_args(argv)
@@ -138,6 +143,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"catalogs updated in {LOCALE_DIR.relative_to(REPO_ROOT)}/ for {', '.join(TRANSLATED)}")
         return 0
 
+    if args.conformance_report:
+        report = Path(args.conformance_report).resolve()
+        if not report.is_file():
+            parser.error(f"--conformance-report {args.conformance_report}: no such file; run "
+                         "python -m conformance --report DIR first, then pass DIR/report.json")
+        os.environ["KCC_CONFORMANCE_REPORT"] = str(report)  # read by docs/_ext/conformance_matrix.py
     languages = args.language or list(LANGUAGES)
     started = time.perf_counter()
     results = build_languages(

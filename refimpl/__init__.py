@@ -20,6 +20,7 @@ from . import (
     ops,
     optimizers,
     profiles,
+    saving,
     utils,
 )
 from .as_keras import KerasPartMissing, install_as_keras, uninstall_as_keras
@@ -29,8 +30,17 @@ from .variables import Variable
 
 __version__ = "0.1.0"
 
+
+def __getattr__(name: str):
+    # ``keras.ops``, ``keras.random``, ``keras.applications`` … are outside refimpl's scope: say so, with the page.
+    from .scope import missing_attribute
+
+    raise missing_attribute(__name__, name, "activations, backend, callbacks, distribution, initializers, layers, "
+                                            "losses, metrics, models, ops, optimizers, saving and utils")
+
+
 __all__ = [
     "activations", "backend", "callbacks", "distribution", "initializers", "layers", "losses", "metrics",
-    "models", "ops", "optimizers", "profiles", "utils", "Input", "Model", "Sequential", "Variable", "__version__",
-    "install_as_keras", "uninstall_as_keras", "KerasPartMissing",
+    "models", "ops", "optimizers", "profiles", "saving", "utils", "Input", "Model", "Sequential", "Variable",
+    "__version__", "install_as_keras", "uninstall_as_keras", "KerasPartMissing",
 ]

@@ -326,3 +326,10 @@ class _UserLoss(Loss):
             down = self.values(y_true, (flat - step).reshape(y_pred.shape))
             grad.reshape(flat.shape)[:, j] = (up - down) / (2 * h)
         return grad * upstream.reshape((-1,) + (1,) * (y_pred.ndim - 1))
+
+
+def __getattr__(name: str):
+    # ``keras.losses.Hinge`` and other losses refimpl does not implement: say which ones it does, and the page.
+    from .scope import missing_attribute
+
+    raise missing_attribute(__name__, name, ", ".join(sorted(_BY_CLASS_NAME)))

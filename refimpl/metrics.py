@@ -537,3 +537,11 @@ def get(identifier) -> Metric | str:
         return MeanMetricWrapper(identifier)
     raise ValueError(f"A metric must be a name, a Metric or a function; got {identifier!r}. "
                      f"Known metrics: {', '.join(known_names())}.")
+
+
+def __getattr__(name: str):
+    # ``keras.metrics.Precision`` and other metrics refimpl does not implement: say which ones it does, and the page.
+    from .scope import missing_attribute
+
+    raise missing_attribute(__name__, name, ", ".join(sorted(
+        n for n, v in globals().items() if isinstance(v, type) and issubclass(v, Metric) and v is not Metric)))

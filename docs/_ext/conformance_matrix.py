@@ -43,6 +43,8 @@ def _runs(report: dict[str, Any]) -> list[dict[str, Any]]:
 
 class ConformanceMatrix(SphinxDirective):
     def run(self) -> list[nodes.Node]:
+        # The page reflects the report of *this* build: it is re-read every time (see always_reread).
+        matrix_docs(self.env).add(self.env.docname)
         path = report_path(self.config.conformance_report_path)
         if not path.is_file():
             return [self._note(
@@ -91,7 +93,35 @@ class ConformanceMatrix(SphinxDirective):
         return para
 
 
+def matrix_docs(env) -> set[str]:
+    """The documents that show a matrix, kept in the build environment between builds."""
+    if not hasattr(env, "kcc_conformance_matrix_docs"):
+        env.kcc_conformance_matrix_docs = set()
+    return env.kcc_conformance_matrix_docs
+
+
+def always_reread(app: Sphinx, env, added: set[str], changed: set[str], removed: set[str]) -> list[str]:
+    """Re-read the matrix pages on every build.
+
+    Sphinx re-reads a page when its source or a noted dependency changed; neither covers a report that appeared
+    since the last build, another report named by ``KCC_CONFORMANCE_REPORT``, or one that was removed. Reading
+    the page again costs one JSON file.
+    """
+    return sorted(matrix_docs(env) - removed)
+
+
+def purge(app: Sphinx, env, docname: str) -> None:
+    matrix_docs(env).discard(docname)
+
+
+def merge(app: Sphinx, env, docnames: set[str], other) -> None:
+    matrix_docs(env).update(matrix_docs(other) & set(docnames))
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     app.add_config_value("conformance_report_path", "", "env", types=(str,))
     app.add_directive("conformance-matrix", ConformanceMatrix)
+    app.connect("env-get-outdated", always_reread)
+    app.connect("env-purge-doc", purge)
+    app.connect("env-merge-info", merge)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

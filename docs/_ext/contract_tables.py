@@ -190,12 +190,30 @@ class ContractHooks(ContractDirective):
                 keys = fixed_paragraph("{}", literal=True)
             else:
                 keys = fixed_paragraph(", ".join(row["logs"]), literal=True)
+            hook_cell = fixed_paragraph(signature, literal=True)
+            # A link target per hook and profile (logs-keras3-on-epoch-end): the API pages point here.
+            target = nodes.target("", "", names=[hook_label(profile, row["hook"])])
+            self.state.document.note_explicit_target(target)
+            hook_cell.insert(0, target)
             rows.append([
-                fixed_paragraph(signature, literal=True),
+                hook_cell,
                 self.translatable_paragraph(spec_text_to_rst(row["statement"])),
                 keys,
             ])
         return [self.table(["Hook", "When it is called", "Keys in ``logs``"], rows, [30, 40, 30])]
+
+
+def hook_label(profile: str, hook: str) -> str:
+    """The reference label of ``hook``'s row in the ``logs`` table of ``profile``."""
+    return f"logs-{profile}-{hook.replace('_', '-')}"
+
+
+def link_hooks_to_logs_tables(app: Sphinx, what: str, name: str, obj: Any, options: Any, lines: list[str]) -> None:
+    """End each hook of ``Callback`` on the API pages with a link to its row in the Keras 3 ``logs`` table."""
+    owner, _, hook = name.rpartition(".")
+    if what != "method" or owner != "refimpl.callbacks.Callback" or not hook.startswith("on_"):
+        return
+    lines += ["", f"Keys in ``logs``: see :ref:`this hook's row in the logs table <{hook_label('keras3', hook)}>`."]
 
 
 class ContractHookSequence(ContractDirective):
@@ -256,4 +274,5 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("contract-summary", ContractSummary)
     app.add_directive("contract-hooks", ContractHooks)
     app.add_directive("contract-hook-sequence", ContractHookSequence)
+    app.connect("autodoc-process-docstring", link_hooks_to_logs_tables)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

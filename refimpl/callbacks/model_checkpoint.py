@@ -249,11 +249,14 @@ class ModelCheckpoint(MonitorCallback):
             return True
         current = self.get_monitor_value(logs)
         if current is None:
+            # Keras's wording, then the keys that are there, so that a misspelt monitor is obvious.
+            available = f" Available metrics are: {', '.join(sorted(logs or {})) or '(none)'}."
             if self._contract.checkpoint_skips_without_monitor:
-                warnings.warn(f"Can save best model only with {self.monitor} available, skipping.", UserWarning,
-                              stacklevel=3)
+                warnings.warn(f"Can save best model only with {self.monitor} available, skipping.{available}",
+                              UserWarning, stacklevel=3)
                 return False
-            warnings.warn(f"Can save best model only with {self.monitor} available.", UserWarning, stacklevel=3)
+            warnings.warn(f"Can save best model only with {self.monitor} available.{available}", UserWarning,
+                          stacklevel=3)
             return True
         if self.best is None:
             # Keras 3 starts from None; Keras 2 started from +inf (min) or -inf (max).

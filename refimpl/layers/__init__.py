@@ -19,3 +19,10 @@ def get_layer_class(class_name: str) -> type[Layer]:
     if cls is None:
         raise ValueError(f"Unknown layer class '{class_name}'. Known layers: {', '.join(sorted(_BY_CLASS_NAME))}.")
     return cls
+
+
+def __getattr__(name: str):
+    # ``keras.layers.Concatenate``, ``Conv2D`` …: not an AttributeError without a word of why.
+    from ..scope import LAYERS, missing_attribute
+
+    raise missing_attribute(__name__, name, LAYERS)

@@ -42,7 +42,13 @@ def no_autodiff_message(owner: str) -> str:
     return (f"{owner} computes its output in call(), which refimpl cannot differentiate: refimpl is numpy "
             "without automatic differentiation, so a custom call() layer can have no trainable weights and "
             "must come before the first layer that learns (or define backward()). Use trainable=False "
-            "weights for state, or train this model with Keras.")
+            "weights for state, or train this model with Keras. " + out_of_scope_page())
+
+
+def out_of_scope_page() -> str:
+    from ..scope import SCOPE_PAGE
+
+    return SCOPE_PAGE[0].upper() + SCOPE_PAGE[1:] + "."
 
 
 class Layer:

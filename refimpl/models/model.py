@@ -10,6 +10,7 @@ from .. import optimizers as optimizers_module
 from .. import profiles
 from ..layers.base import Layer, forward, unique_name
 from ..layers.input_layer import InputLayer, KerasTensor
+from ..scope import out_of_scope
 from ..trainer import loop
 from ..trainer.arguments import FitConfig
 from ..trainer.compiled import CompiledMetrics
@@ -60,7 +61,8 @@ class Model:
             outputs = outputs[0]
         if not isinstance(inputs, KerasTensor) or not isinstance(outputs, KerasTensor):
             raise ValueError("Model(inputs, outputs) needs one Input(...) tensor and the tensor returned by the "
-                             "last layer; refimpl supports single-input, single-output chains of layers.")
+                             "last layer; refimpl supports single-input, single-output chains of layers. "
+                             + out_of_scope("multi-input and multi-output models"))
         chain = outputs.layer_chain()
         if chain[0] is not inputs.source:
             raise ValueError("outputs were not computed from inputs by a chain of layers.")

@@ -35,3 +35,10 @@ def get(identifier) -> Optimizer:
         return cls.from_config(identifier.get("config", {}))
     raise ValueError(f"optimizer must be a name, an Optimizer or a config; got {identifier!r}. "
                      f"Known optimizers: {', '.join(sorted(_BY_NAME))}.")
+
+
+def __getattr__(name: str):
+    # ``keras.optimizers.Nadam`` and other optimizers refimpl does not implement: say which ones it does, and the page.
+    from ..scope import missing_attribute
+
+    raise missing_attribute(__name__, name, ", ".join(sorted(_BY_CLASS_NAME)) + " and schedules")

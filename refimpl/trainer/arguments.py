@@ -8,6 +8,7 @@ from numbers import Integral, Real
 
 import numpy as np
 
+from ..scope import out_of_scope
 from ..utils.py_dataset import PyDataset
 from .data import ArraySource, BatchSource, GeneratorSource, PyDatasetSource, is_generator_like
 
@@ -40,10 +41,12 @@ class FitConfig:
 
         Raises:
             ValueError: naming the argument and the values it accepts.
+            TypeError: when ``callbacks`` is not a list or tuple (or None).
         """
         check_int(self.epochs, "epochs", 0)
         check_int(self.initial_epoch, "initial_epoch", 0)
         verbose = resolve_verbose(self.verbose)
+        check_callbacks(self.callbacks)
         check_int(self.steps_per_epoch, "steps_per_epoch", 1, allow_none=True)
         check_int(self.validation_steps, "validation_steps", 1, allow_none=True)
         check_int(self.validation_batch_size, "validation_batch_size", 1, allow_none=True)
@@ -67,9 +70,32 @@ def resolve_verbose(verbose) -> int:
     return 1 if verbose == "auto" else int(verbose)
 
 
+def check_callbacks(callbacks) -> None:
+    """``callbacks=`` must be a list (or tuple) of callbacks, or None; a lone callback is a common slip."""
+    from ..callbacks.callback import Callback
+
+    if callbacks is None or isinstance(callbacks, (list, tuple)):
+        return
+    hint = (f" Wrap it in a list: callbacks=[{type(callbacks).__name__}(...)]."
+            if isinstance(callbacks, Callback) else "")
+    raise TypeError(f"callbacks must be a list of callbacks (or None); got a single {type(callbacks).__name__}."
+                    + hint)
+
+
+def _several_arrays(value) -> bool:
+    if isinstance(value, dict):
+        return True
+    return (isinstance(value, (list, tuple)) and len(value) > 1
+            and all(isinstance(v, np.ndarray) and v.ndim >= 1 for v in value))
+
+
 def as_array(value, arg: str, dtype=None) -> np.ndarray:
     if isinstance(value, (list, tuple)) and len(value) == 1 and isinstance(value[0], np.ndarray):
         value = value[0]  # a single-input model given [x]
+    if _several_arrays(value):
+        kind = "a dict" if isinstance(value, dict) else f"a {type(value).__name__} of {len(value)} arrays"
+        what = "Multi-output models" if arg in ("y", "validation y") else "Multi-input models"
+        raise ValueError(f"{arg} is {kind}; refimpl models take one array. " + out_of_scope(what))
     try:
         array = np.asarray(value, dtype=dtype)
     except (TypeError, ValueError) as e:

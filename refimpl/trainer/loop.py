@@ -295,6 +295,7 @@ def _validation_source(validation_data, batch_size):
 def evaluate(model, x, y, batch_size, verbose, sample_weight, steps, callbacks, return_dict):
     model._require_compiled("evaluate")
     verbose = args.resolve_verbose(verbose)
+    args.check_callbacks(callbacks)
     args.check_int(steps, "steps", 1, allow_none=True)
     source = args.make_source(x, y, sample_weight, batch_size, False, "x", expect_targets=True)
     if isinstance(source, ArraySource):
@@ -318,6 +319,7 @@ def evaluate(model, x, y, batch_size, verbose, sample_weight, steps, callbacks, 
 
 def predict(model, x, batch_size, verbose, steps, callbacks):
     verbose = args.resolve_verbose(verbose)
+    args.check_callbacks(callbacks)
     args.check_int(steps, "steps", 1, allow_none=True)
     source = args.make_source(x, None, None, batch_size, False, "x", expect_targets=False, check_values=False)
     if isinstance(source, ArraySource):

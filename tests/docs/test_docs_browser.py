@@ -134,3 +134,106 @@ def test_the_english_term_still_finds_the_code_names_of_translated_pages(browser
     """``epoch`` stays in English in the translations (CSVLogger's first column, ModelCheckpoint's template)."""
     pages = _pages(search(browser, site_url, language, "epoch"), site_url, language)
     assert {"api/csvlogger.html", "api/modelcheckpoint.html"} <= pages, sorted(pages)
+
+
+# --- reading: Korean line breaks, long code lines, the search summary -----------------------------------------
+
+HANGUL_SPLITS = r"""(() => {
+  // Every pair of adjacent Hangul syllables in the article's prose: is the second one on another line?
+  const hangul = (c) => c >= "\uAC00" && c <= "\uD7A3";
+  const walker = document.createTreeWalker(document.querySelector("article"), NodeFilter.SHOW_TEXT);
+  const range = document.createRange();
+  const top = (node, i) => {
+    range.setStart(node, i);
+    range.setEnd(node, i + 1);
+    return range.getBoundingClientRect().top;
+  };
+  const splits = [];
+  let pairs = 0;
+  for (let node; (node = walker.nextNode());) {
+    if (node.parentElement.closest("pre, code")) continue;
+    for (let i = 0; i + 1 < node.data.length; i++) {
+      if (!hangul(node.data[i]) || !hangul(node.data[i + 1])) continue;
+      pairs++;
+      if (Math.abs(top(node, i) - top(node, i + 1)) > 2) splits.push(node.data.slice(Math.max(0, i - 3), i + 5));
+    }
+  }
+  return {pairs, splits};
+})()"""
+
+
+@pytest.fixture()
+def narrow(browser):
+    """A 420-pixel-wide window, where prose wraps every few words; the default size again afterwards."""
+    browser.call("Emulation.setDeviceMetricsOverride", session=True, width=420, height=900, deviceScaleFactor=1,
+                 mobile=False)
+    yield browser
+    browser.call("Emulation.clearDeviceMetricsOverride", session=True)
+
+
+@pytest.mark.parametrize("page", ["guide/testing-callbacks.html", "guide/writing-callbacks.html", "index.html"])
+def test_korean_lines_break_between_words_never_inside_one(narrow, site_url, artifacts_dir, page):
+    narrow.goto(f"{site_url}/ko/{page}")
+    assert narrow.evaluate("getComputedStyle(document.body).wordBreak") == "keep-all"
+    found = narrow.evaluate(HANGUL_SPLITS)
+    narrow.screenshot(artifacts_dir / f"ko-keep-all-{page.replace('/', '-')}.png")
+    assert found["pairs"] > 200  # the page has Korean prose to wrap
+    assert found["splits"] == [], f"Korean words broken across lines: {found['splits']}"
+
+
+def test_the_korean_word_break_check_sees_a_mid_word_break(narrow, site_url, artifacts_dir):
+    """Without keep-all Chromium breaks Korean between any two syllables (테스/트); the check above must see it."""
+    narrow.goto(f"{site_url}/ko/guide/testing-callbacks.html")
+    narrow.evaluate("(() => { const s = document.createElement('style');"
+                    " s.textContent = 'html:lang(ko) body { word-break: normal !important; }';"
+                    " document.head.append(s); })()")
+    found = narrow.evaluate(HANGUL_SPLITS)
+    narrow.screenshot(artifacts_dir / "ko-word-break-normal.png")
+    assert len(found["splits"]) >= 3, found
+
+
+CODE_OVERFLOW = """(() => {
+  const article = document.querySelector("article").getBoundingClientRect();
+  const blocks = [...document.querySelectorAll("article pre")];
+  const wide = blocks.filter((pre) => pre.scrollWidth > pre.clientWidth + 1);
+  return {
+    page: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    blocks: blocks.length,
+    wide: wide.length,
+    unscrollable: wide.filter((pre) => !["auto", "scroll"].includes(getComputedStyle(pre).overflowX)).length,
+    past_article: blocks.filter((pre) => pre.getBoundingClientRect().right > article.right + 1).length,
+  };
+})()"""
+
+
+@pytest.mark.parametrize("page", ["en/guide/testing-callbacks.html", "ko/guide/testing-callbacks.html",
+                                  "en/api/modelcheckpoint.html", "zh_CN/conformance/adapters.html"])
+def test_long_code_lines_scroll_inside_their_block(narrow, site_url, page):
+    narrow.goto(f"{site_url}/{page}")
+    found = narrow.evaluate(CODE_OVERFLOW)
+    assert found["blocks"] and found["page"] == 0 and found["past_article"] == 0, found
+    assert found["unscrollable"] == 0, found
+    if "testing-callbacks" in page:
+        assert found["wide"] >= 2, found  # this page has lines longer than 420 pixels: they exist, and scroll
+
+
+def test_the_code_overflow_check_sees_a_block_that_does_not_scroll(narrow, site_url):
+    narrow.goto(f"{site_url}/en/guide/testing-callbacks.html")
+    narrow.evaluate("(() => { const s = document.createElement('style');"
+                    " s.textContent = 'article pre { overflow: visible !important; }'; document.head.append(s); })()")
+    assert narrow.evaluate(CODE_OVERFLOW)["unscrollable"] >= 2
+
+
+@pytest.mark.parametrize(("language", "summary"), [
+    ("en", r"Search finished, found (\d+) pages matching the search query\."),
+    ("zh_CN", r"搜索完成，匹配搜索条件的有 (\d+) 个页面。"),
+    ("ko", r"검색을 마쳤습니다\. 검색어와 일치하는 페이지를 (\d+)개 찾았습니다\."),
+])
+def test_search_says_how_many_pages_it_found(browser, site_url, language, summary):
+    import re
+
+    links = search(browser, site_url, language, "EarlyStopping")
+    status = browser.evaluate("Search.status.innerText")  # the line under the results' title
+    match = re.fullmatch(summary, status.strip())
+    assert match, status
+    assert int(match.group(1)) == len(links) > 1

@@ -1,4 +1,4 @@
-"""cthulhu (seed 001), a renamed fork of Keras 2.2, on refimpl: ``import refimpl.dialects.cthulhu as cthulhu``.
+"""cthulhu, a renamed fork of Keras 2.2, on refimpl: ``import refimpl.dialects.cthulhu as cthulhu``.
 
 What differs from Keras 3 (profile ``keras2``, as in ``refimpl.dialects.keras2``):
 

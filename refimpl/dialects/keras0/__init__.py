@@ -1,4 +1,4 @@
-"""Keras 0 (seed 000) on refimpl: ``import refimpl.dialects.keras0 as keras``.
+"""Keras 0 (2015) on refimpl: ``import refimpl.dialects.keras0 as keras``.
 
 What differs from Keras 3 (profile ``keras0``):
 

@@ -1,4 +1,4 @@
-"""Keras 1 (seed 002) on refimpl: ``import refimpl.dialects.keras1 as keras``.
+"""Keras 1 (2016) on refimpl: ``import refimpl.dialects.keras1 as keras``.
 
 What differs from Keras 3 (profile ``keras1``):
 

@@ -1,4 +1,4 @@
-"""Keras 2 (seed 003) on refimpl: ``import refimpl.dialects.keras2 as keras``.
+"""Keras 2 (2017) on refimpl: ``import refimpl.dialects.keras2 as keras``.
 
 What differs from Keras 3 (profile ``keras2``):
 
