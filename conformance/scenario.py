@@ -239,7 +239,8 @@ def to_snippet(scenario: Scenario, module: str = "refimpl", preamble: str = "", 
     """
     task = scenario.task
     out = [preamble.rstrip()] if preamble else []
-    out += ["import numpy as np", f"import {module} as keras", _SNIPPET_HELPERS.format(task=task)]
+    out += ["import numpy as np", f"import {module} as keras",
+            _SNIPPET_HELPERS.format(task=task, generator=SNIPPET_GENERATOR, dataset=SNIPPET_DATASET)]
     out.append(snippet_source())
     out.append(_SNIPPET_RECORDER.strip("\n"))
     out.append(_snippet_hooks())
@@ -277,6 +278,31 @@ def to_snippet(scenario: Scenario, module: str = "refimpl", preamble: str = "", 
     return "\n".join(out)
 
 
+# Source text of the generator and the PyDataset that replay snippets feed their calls with (also used by the
+# callback check's snippets).
+SNIPPET_GENERATOR = '''def generator(x, y, sw, batch_size, finite, x_only=False):
+    while True:
+        for s in range(0, len(x), batch_size):
+            sl = slice(s, s + batch_size)
+            yield (x[sl],) if x_only else (x[sl], y[sl]) if sw is None else (x[sl], y[sl], sw[sl])
+        if finite:
+            return
+'''
+SNIPPET_DATASET = '''class Data(getattr(keras.utils, "PyDataset", None) or keras.utils.Sequence):
+    def __init__(self, x, y, sw, batch_size, x_only=False):
+        super().__init__()
+        self.x, self.y, self.sw, self.bs, self.x_only = x, y, sw, batch_size, x_only
+
+    def __len__(self):
+        return -(-len(self.x) // self.bs)
+
+    def __getitem__(self, i):
+        sl = slice(i * self.bs, (i + 1) * self.bs)
+        if self.x_only:
+            return (self.x[sl],)
+        return (self.x[sl], self.y[sl]) if self.sw is None else (self.x[sl], self.y[sl], self.sw[sl])
+'''
+
 _SNIPPET_HELPERS = '''
 
 def make_data(n, rng):
@@ -291,29 +317,9 @@ def make_data(n, rng):
     return x, y, rng.uniform(0.5, 2.0, size=(n,)).astype("float32")
 
 
-def generator(x, y, sw, batch_size, finite, x_only=False):
-    while True:
-        for s in range(0, len(x), batch_size):
-            sl = slice(s, s + batch_size)
-            yield (x[sl],) if x_only else (x[sl], y[sl]) if sw is None else (x[sl], y[sl], sw[sl])
-        if finite:
-            return
+{generator}
 
-
-class Data(getattr(keras.utils, "PyDataset", None) or keras.utils.Sequence):
-    def __init__(self, x, y, sw, batch_size, x_only=False):
-        super().__init__()
-        self.x, self.y, self.sw, self.bs, self.x_only = x, y, sw, batch_size, x_only
-
-    def __len__(self):
-        return -(-len(self.x) // self.bs)
-
-    def __getitem__(self, i):
-        sl = slice(i * self.bs, (i + 1) * self.bs)
-        if self.x_only:
-            return (self.x[sl],)
-        return (self.x[sl], self.y[sl]) if self.sw is None else (self.x[sl], self.y[sl], self.sw[sl])
-
+{dataset}
 
 class LegacyRecorder(keras.callbacks.Callback):
     def __init__(self, name):

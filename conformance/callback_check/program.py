@@ -7,7 +7,15 @@ initial weights, the same other callback doing the same things at the same hooks
 from __future__ import annotations
 
 from conformance.callback_check.plan import CallPlan, RunPlan
-from conformance.scenario import ACTIVATIONS, INPUT_DIM, LOSSES, OUTPUT_DIM, _call_kwargs
+from conformance.scenario import (
+    ACTIVATIONS,
+    INPUT_DIM,
+    LOSSES,
+    OUTPUT_DIM,
+    SNIPPET_DATASET,
+    SNIPPET_GENERATOR,
+    _call_kwargs,
+)
 
 _HELPERS = '''
 
@@ -20,35 +28,6 @@ def make_data(n, rng):
     else:
         y = np.eye(3, dtype="float32")[rng.integers(0, 3, n)]
     return x, y, rng.uniform(0.5, 2.0, size=(n,)).astype("float32")
-
-'''
-
-_GENERATOR = '''
-def generator(x, y, sw, batch_size, finite, x_only=False):
-    """No len(): the loop does not know the number of steps (finite=True: one pass, then it runs dry)."""
-    while True:
-        for s in range(0, len(x), batch_size):
-            sl = slice(s, s + batch_size)
-            yield (x[sl],) if x_only else (x[sl], y[sl]) if sw is None else (x[sl], y[sl], sw[sl])
-        if finite:
-            return
-
-'''
-
-_DATA = '''
-class Data(keras.utils.PyDataset):
-    def __init__(self, x, y, sw, batch_size, x_only=False):
-        super().__init__()
-        self.x, self.y, self.sw, self.bs, self.x_only = x, y, sw, batch_size, x_only
-
-    def __len__(self):
-        return -(-len(self.x) // self.bs)
-
-    def __getitem__(self, i):
-        sl = slice(i * self.bs, (i + 1) * self.bs)
-        if self.x_only:
-            return (self.x[sl],)
-        return (self.x[sl], self.y[sl]) if self.sw is None else (self.x[sl], self.y[sl], self.sw[sl])
 
 '''
 
@@ -136,7 +115,7 @@ def program(plan: RunPlan, target: str, module: str = "refimpl", preamble: str =
             "", _HELPERS.strip("\n")]
     inputs = {cp.call.input for cp in plan.calls}
     acting = any(cp.actions for cp in plan.calls)
-    for used, source in (("generator" in inputs, _GENERATOR), ("pydataset" in inputs, _DATA),
+    for used, source in (("generator" in inputs, SNIPPET_GENERATOR), ("pydataset" in inputs, SNIPPET_DATASET),
                          (acting, _PERTURB.strip("\n") + "\n\n" + _perturb_hooks())):
         if used:
             out += ["", source.strip("\n")]
