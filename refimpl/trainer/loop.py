@@ -18,6 +18,7 @@ from ..losses import Loss
 from . import arguments as args
 from .data import ArraySource, EpochBatches, executions, warn_ran_out, weigh_classes
 from .fit_state import FitState
+from .fused import dense_softmax_sgd
 
 
 def _batch_logs(profile, index: int, batch) -> dict:
@@ -47,6 +48,10 @@ class Step:
         self.plain_targets = type(self.loss).prepare is Loss.prepare and not self.loss.sparse
         self.inner_backward = self.backward_layers[:-1]
         self.first_backward = self.backward_layers[-1] if self.backward_layers else None
+        # The common Dense/softmax/crossentropy/SGD model trains through one fused closure (same values).
+        fused = dense_softmax_sgd(self)
+        if fused is not None:
+            self.train = fused
 
     def _batch_constants(self, n: int):
         """``(1/n per sample, n)`` as float32, made once per batch size."""
@@ -67,7 +72,8 @@ class Step:
             if type(layer).backward is Layer.backward:
                 raise NotImplementedError(no_autodiff_message(f"Layer '{layer.name}' ({type(layer).__name__})"))
 
-    def train(self, x, y, sw):
+    def general_train(self, x, y, sw):
+        """One training batch of any model: the loss, the batch size and the predictions."""
         y_pred = forward(self.layers, x, True)
         if self.plain_targets and y.dtype == _FLOAT32 and y.ndim == y_pred.ndim:
             y_true, y_pred_checked = y, y_pred  # what Loss.prepare would return
@@ -93,6 +99,8 @@ class Step:
         grads = [g for layer in self.trainable_layers for g in layer.grads]
         self.optimizer.apply(grads, self.variables)
         return float(loss_value), n, y_pred
+
+    train = general_train
 
     def test(self, x, y, sw):
         y_pred = forward(self.layers, x, False)
