@@ -59,9 +59,13 @@ def dense_softmax_sgd(step) -> Callable | None:
     hidden_backward = hidden[::-1]
     out_kernel, out_bias = layers[-1].kernel, layers[-1].bias
     lr_var, iterations = opt._learning_rate, opt.iterations
-    constants: dict[int, tuple[np.float32, np.float32]] = {}
+    if lr_var.value.dtype != _FLOAT32:
+        return None
+    constants: dict[int, tuple[np.ndarray, np.float32]] = {}
     add, maximum, minimum, exp, log, f32 = np.add.reduce, np.maximum, np.minimum, np.exp, np.log, np.float32
-    lo, hi = EPSILON, ONE_MINUS_EPSILON
+    # Constants as 0-d float32 arrays: the same float32 operand as a numpy scalar or a Python 0, which a ufunc
+    # takes without converting it each call.
+    lo, hi, zero = (np.array(c, dtype="float32") for c in (EPSILON, ONE_MINUS_EPSILON, 0))
 
     def train(x, y, sw):
         if (x.ndim != 2 or y.ndim != 2 or y.dtype is not _FLOAT32 or x.dtype is not _FLOAT32
@@ -75,7 +79,7 @@ def dense_softmax_sgd(step) -> Callable | None:
             z = h @ kernel.value
             z += bias.value
             pre.append(z)
-            h = maximum(z, 0) if relu else z
+            h = maximum(z, zero) if relu else z
             inputs.append(h)
         z = h @ out_kernel.value
         z += out_bias.value
@@ -86,7 +90,7 @@ def dense_softmax_sgd(step) -> Callable | None:
         n = y_pred.shape[0]
         found = constants.get(n)
         if found is None:
-            found = constants[n] = (f32(1.0 / n), f32(n))
+            found = constants[n] = (np.array(1.0 / n, dtype="float32"), f32(n))
         up, n32 = found
         if sw is not None:
             sw = sw.reshape(n)
@@ -103,7 +107,7 @@ def dense_softmax_sgd(step) -> Callable | None:
         loss_value = add(values if sw is None else values * sw, dtype="float32") / n32
         # Softmax.backward, then Dense.backward and the SGD update (var -= lr * grad) per layer; each kernel is
         # used for the input gradient before it is updated, as when all gradients come first.
-        lr = f32(lr_var.value)
+        lr = lr_var.value  # float32, 0-d
         g -= add(g * y_pred, axis=-1, keepdims=True)
         g *= y_pred
         grad_kernel = inputs[-1].T @ g
@@ -118,7 +122,7 @@ def dense_softmax_sgd(step) -> Callable | None:
         for kernel, bias, relu in hidden_backward:
             i -= 1
             if relu:
-                g = g * (pre[i] > 0)
+                g = g * (pre[i] > zero)
             grad_kernel = inputs[i].T @ g
             grad_bias = add(g, axis=0)
             if i:
@@ -127,7 +131,8 @@ def dense_softmax_sgd(step) -> Callable | None:
             kernel.value -= grad_kernel
             grad_bias *= lr
             bias.value -= grad_bias
-        iterations.value += 1
+        count = iterations.value
+        count[()] = int(count) + 1  # in place, as += 1 (which costs a ufunc call on a 0-d array)
         return float(loss_value), n, y_pred
 
     return train
