@@ -247,7 +247,9 @@ def _train_epoch(model, epoch: int, batches: EpochBatches, cb_list: CallbackList
     # Running means are only turned into a logs dict per batch when some callback will read it, and a batch
     # hook nobody defines is not called at all. A callback may gain a hook during the run (tqdm sets
     # on_batch_end in on_epoch_begin), so dispatches() is asked each time: two integer comparisons.
-    running = None
+    running = update = None
+    train = step.train
+    per_batch_values = not profile.batch_values_running_mean
     cb_list.on_epoch_begin(epoch, {})
     logs: dict = {}
     for index, group in groups:
@@ -260,12 +262,13 @@ def _train_epoch(model, epoch: int, batches: EpochBatches, cb_list: CallbackList
             cb_list.on_train_batch_begin(index, _batch_logs(profile, index, group[0]))
         this_batch = None
         for x_b, y_b, sw_b in group:
-            loss_value, n, y_pred = step.train(x_b, y_b, sw_b)
+            loss_value, n, y_pred = train(x_b, y_b, sw_b)
             if running is None:
                 running = model._compiled.fresh(y_b.shape if y_shape is None else y_shape, y_pred.shape)
                 state._start_metrics(running)
-            running.update(loss_value, n, y_b, y_pred, sw_b)
-            if not profile.batch_values_running_mean:
+                update = running.update
+            update(loss_value, n, y_b, y_pred, sw_b)
+            if per_batch_values:
                 # Keras 1/2 logged each batch's own values; BaseLogger averaged them per epoch.
                 this_batch = this_batch or model._compiled.fresh(y_b.shape, y_pred.shape)
                 this_batch.update(loss_value, n, y_b, y_pred, sw_b)
