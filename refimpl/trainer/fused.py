@@ -7,8 +7,8 @@ decay, EMA, schedule or decay, ``dense_softmax_sgd`` builds once per fit a closu
 floating-point operations on the same operands in the same order, without a Python call per layer, per
 activation or per variable. Only where it writes its results differs: in place into arrays it made itself (a
 batch's own temporaries), never into anything a caller can see, so every value is bit for bit the one the
-general path computes. Any batch the closure was not built for (sample weights of another shape, non-float32
-or not 2-D data, an optimizer changed mid-fit) takes the general path.
+general path computes. A batch the closure was not built for takes the general path: data that is not 2-D
+float32, the first batch (the optimizer builds its state there), an optimizer whose settings changed mid-fit.
 """
 
 from __future__ import annotations
@@ -29,7 +29,8 @@ _FLOAT32 = np.dtype("float32")
 def _is_plain_dense(layer) -> bool:
     kind = type(layer)
     return (isinstance(layer, Dense) and kind.forward is Dense.forward and kind.backward is Dense.backward
-            and layer.bias is not None and layer.trainable and len(layer.trainable_weights) == 2)
+            and layer.bias is not None and layer.trainable and len(layer.trainable_weights) == 2
+            and all(w.value.dtype == _FLOAT32 for w in layer.trainable_weights))
 
 
 def dense_softmax_sgd(step) -> Callable | None:
@@ -38,7 +39,8 @@ def dense_softmax_sgd(step) -> Callable | None:
     The closure falls back to ``step.general_train`` for a batch it was not built for.
     """
     layers, loss, opt = step.layers, step.loss, step.optimizer
-    if not layers or step.scaled or not all(_is_plain_dense(layer) for layer in layers):
+    if (not layers or step.scaled or len({id(layer) for layer in layers}) != len(layers)
+            or not all(_is_plain_dense(layer) for layer in layers)):
         return None
     kinds = [type(layer.activation) for layer in layers]
     if kinds[-1] is not Softmax or any(kind not in (Relu, Linear) for kind in kinds[:-1]):

@@ -73,12 +73,13 @@ def test_fused_step_is_bit_identical_to_the_general_path(case, monkeypatch):
         assert got.dtype == want.dtype and np.array_equal(got, want), f"weight {i} differs"
 
 
-@pytest.mark.parametrize("model_kind", ["dropout", "momentum", "mse", "sigmoid output"])
+@pytest.mark.parametrize("model_kind", ["dropout", "momentum", "mse", "sigmoid output", "float64 weights"])
 def test_other_models_take_the_general_path(model_kind, monkeypatch):
     built = []
     real = loop.dense_softmax_sgd
     monkeypatch.setattr(loop, "dense_softmax_sgd", lambda step: built.append(real(step)) or built[-1])
-    layers = [keras.Input((4,)), keras.layers.Dense(5, activation="relu")]
+    dtype = "float64" if model_kind == "float64 weights" else None
+    layers = [keras.Input((4,)), keras.layers.Dense(5, activation="relu", dtype=dtype)]
     if model_kind == "dropout":
         layers.append(keras.layers.Dropout(0.5))
     layers.append(keras.layers.Dense(3, activation="sigmoid" if model_kind == "sigmoid output" else "softmax"))
