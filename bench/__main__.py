@@ -65,15 +65,20 @@ def bare_loop(x, y, weights, batch_size, epochs, lr):
 
 def tight_loop(x, y, weights, batch_size, epochs, lr):
     """The same maths as ``bare_loop`` in the fewest, cheapest numpy calls: batches sliced once, ufunc methods
-    (``np.add.reduce``) instead of their Python wrappers (``np.sum``), transposes and constants bound once,
-    in-place updates where they save an allocation. Returns the final weights."""
+    (``np.add.reduce``) instead of their Python wrappers (``np.sum``), transposes bound once, constants as 0-d
+    float32 arrays (a ufunc converts a numpy or Python scalar operand on every call, not a 0-d array), every
+    update in place where that saves an allocation. Returns the final weights."""
     ws = [w.copy() for w in weights]
     kernels, biases = ws[0::2], ws[1::2]
     kernels_t = [k.T for k in kernels]
     n = len(x)
+
+    def f32(value):
+        return np.array(value, dtype="float32")
+
     batches = [(x[s:s + batch_size], y[s:s + batch_size], np.float32(min(batch_size, n - s)),
-                np.float32(1.0 / min(batch_size, n - s))) for s in range(0, n, batch_size)]
-    lr32, lo, hi = np.float32(lr), np.float32(1e-7), np.float32(1 - 1e-7)
+                f32(1.0 / min(batch_size, n - s))) for s in range(0, n, batch_size)]
+    lr32, lo, hi, zero = f32(lr), f32(1e-7), f32(np.float32(1) - np.float32(1e-7)), f32(0)
     add, maximum, minimum, exp, log = np.add.reduce, np.maximum, np.minimum, np.exp, np.log
     last = len(kernels) - 1
     for _ in range(epochs):
@@ -84,7 +89,7 @@ def tight_loop(x, y, weights, batch_size, epochs, lr):
                 z = h @ kernels[i]
                 z += biases[i]
                 zs.append(z)
-                h = maximum(z, 0)
+                h = maximum(z, zero)
                 acts.append(h)
             z = h @ kernels[last]
             z += biases[last]
@@ -98,13 +103,17 @@ def tight_loop(x, y, weights, batch_size, epochs, lr):
             loss = -float(add(add(yb * log(clipped), axis=1), dtype="float32") / nb)  # noqa: F841 (logged)
             g = -yb / clipped
             g[clipped != normed] = 0
-            g = (g - add(g * normed, axis=1, keepdims=True)) / total * inv_nb
-            g = out * (g - add(g * out, axis=1, keepdims=True))
+            g -= add(g * normed, axis=1, keepdims=True)
+            g /= total
+            g *= inv_nb
+            g -= add(g * out, axis=1, keepdims=True)
+            g *= out
             for i in range(last, -1, -1):
                 gk = acts[i].T @ g
                 gb = add(g, axis=0)
                 if i:
-                    g = (g @ kernels_t[i]) * (zs[i - 1] > 0)
+                    g = g @ kernels_t[i]
+                    g *= zs[i - 1] > zero
                 gk *= lr32
                 kernels[i] -= gk
                 gb *= lr32

@@ -169,7 +169,13 @@ class Optimizer:
             update(var, grad, slots, lr)
         if self.use_ema:
             self._update_ema(variables)
-        self.iterations.value += 1
+        self._count_step()
+
+    def _count_step(self) -> None:
+        # In place, as ``iterations.value += 1``, by item assignment: a ufunc call on a 0-d array costs more
+        # than the rest of a small model's update.
+        count = self.iterations.value
+        count[()] = int(count) + 1
 
     def apply_gradients(self, grads_and_vars) -> None:
         """Apply ``[(grad, variable), ...]``, as Keras's ``apply_gradients``."""

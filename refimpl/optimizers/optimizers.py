@@ -37,7 +37,7 @@ class SGD(Optimizer):
         lr = self._current_lr()
         for var, grad in zip(variables, grads):
             var.value -= lr * grad
-        self.iterations.value += 1
+        self._count_step()
 
     def update(self, variable, grad, slots, lr):
         if not slots:

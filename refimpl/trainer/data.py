@@ -59,23 +59,29 @@ class ArraySource(BatchSource):
         self.shuffle = shuffle
         self.n = len(x)
         self.num_batches = math.ceil(self.n / batch_size)
+        self._in_order: tuple[tuple, list[Batch]] | None = None
 
     def new_pass(self):
-        n, bs = self.n, self.batch_size
+        n, bs, x, y, sw = self.n, self.batch_size, self.x, self.y, self.sw
+        if not self.shuffle:
+            # In order, every pass has the same batches: views sliced once (per fit, as a fit makes its source).
+            if self._in_order is None or self._in_order[0] != (id(x), id(y), id(sw)):
+                batches = [(x[s:s + bs], None if y is None else y[s:s + bs], None if sw is None else sw[s:s + bs])
+                           for s in range(0, n, bs)]
+                self._in_order = ((id(x), id(y), id(sw)), batches)
+            return iter(self._in_order[1])
+        return self._shuffled_pass(n, bs, x, y, sw)
+
+    def _shuffled_pass(self, n, bs, x, y, sw):
         if self.shuffle == "batch":
             order = np.arange(n)
             starts = _rng.generator().permutation(self.num_batches) * bs
             index = np.concatenate([order[s:s + bs] for s in starts])
-        elif self.shuffle:
-            index = _rng.generator().permutation(n)
         else:
-            index = None
+            index = _rng.generator().permutation(n)
         for start in range(0, n, bs):
-            if index is None:
-                sl = slice(start, start + bs)
-            else:
-                sl = index[start:start + bs]
-            yield (self.x[sl], None if self.y is None else self.y[sl], None if self.sw is None else self.sw[sl])
+            sl = index[start:start + bs]
+            yield (x[sl], None if y is None else y[sl], None if sw is None else sw[sl])
 
 
 class GeneratorSource(BatchSource):
@@ -142,6 +148,11 @@ class EpochBatches:
             self._live = self._next_pass()
             if self._live is None:
                 return
+        if self.steps is None and self.class_weight is None:
+            # A whole pass, batches as they come: delegate, without a Python step per batch.
+            yield from self._live
+            self._live = None
+            return
         taken = 0
         while self.steps is None or taken < self.steps:
             try:
@@ -165,6 +176,11 @@ class EpochBatches:
 
 def executions(first: Batch, rest: Iterator[Batch], steps_per_execution: int) -> Iterator[tuple[int, list[Batch]]]:
     """Group an epoch's batches into ``(first step index, [batches])`` of ``steps_per_execution`` each."""
+    if steps_per_execution == 1:
+        yield 0, [first]
+        for index, batch in enumerate(rest, 1):
+            yield index, [batch]
+        return
     index = 0
     group = [first]
     for batch in rest:

@@ -18,6 +18,7 @@ from ..losses import Loss
 from . import arguments as args
 from .data import ArraySource, EpochBatches, executions, warn_ran_out, weigh_classes
 from .fit_state import FitState
+from .fused import dense_softmax_sgd
 
 
 def _batch_logs(profile, index: int, batch) -> dict:
@@ -47,6 +48,10 @@ class Step:
         self.plain_targets = type(self.loss).prepare is Loss.prepare and not self.loss.sparse
         self.inner_backward = self.backward_layers[:-1]
         self.first_backward = self.backward_layers[-1] if self.backward_layers else None
+        # The common Dense/softmax/crossentropy/SGD model trains through one fused closure (same values).
+        fused = dense_softmax_sgd(self)
+        if fused is not None:
+            self.train = fused
 
     def _batch_constants(self, n: int):
         """``(1/n per sample, n)`` as float32, made once per batch size."""
@@ -67,7 +72,8 @@ class Step:
             if type(layer).backward is Layer.backward:
                 raise NotImplementedError(no_autodiff_message(f"Layer '{layer.name}' ({type(layer).__name__})"))
 
-    def train(self, x, y, sw):
+    def general_train(self, x, y, sw):
+        """One training batch of any model: the loss, the batch size and the predictions."""
         y_pred = forward(self.layers, x, True)
         if self.plain_targets and y.dtype == _FLOAT32 and y.ndim == y_pred.ndim:
             y_true, y_pred_checked = y, y_pred  # what Loss.prepare would return
@@ -93,6 +99,8 @@ class Step:
         grads = [g for layer in self.trainable_layers for g in layer.grads]
         self.optimizer.apply(grads, self.variables)
         return float(loss_value), n, y_pred
+
+    train = general_train
 
     def test(self, x, y, sw):
         y_pred = forward(self.layers, x, False)
@@ -239,7 +247,9 @@ def _train_epoch(model, epoch: int, batches: EpochBatches, cb_list: CallbackList
     # Running means are only turned into a logs dict per batch when some callback will read it, and a batch
     # hook nobody defines is not called at all. A callback may gain a hook during the run (tqdm sets
     # on_batch_end in on_epoch_begin), so dispatches() is asked each time: two integer comparisons.
-    running = None
+    running = update = None
+    train = step.train
+    per_batch_values = not profile.batch_values_running_mean
     cb_list.on_epoch_begin(epoch, {})
     logs: dict = {}
     for index, group in groups:
@@ -252,12 +262,13 @@ def _train_epoch(model, epoch: int, batches: EpochBatches, cb_list: CallbackList
             cb_list.on_train_batch_begin(index, _batch_logs(profile, index, group[0]))
         this_batch = None
         for x_b, y_b, sw_b in group:
-            loss_value, n, y_pred = step.train(x_b, y_b, sw_b)
+            loss_value, n, y_pred = train(x_b, y_b, sw_b)
             if running is None:
                 running = model._compiled.fresh(y_b.shape if y_shape is None else y_shape, y_pred.shape)
                 state._start_metrics(running)
-            running.update(loss_value, n, y_b, y_pred, sw_b)
-            if not profile.batch_values_running_mean:
+                update = running.update
+            update(loss_value, n, y_b, y_pred, sw_b)
+            if per_batch_values:
                 # Keras 1/2 logged each batch's own values; BaseLogger averaged them per epoch.
                 this_batch = this_batch or model._compiled.fresh(y_b.shape, y_pred.shape)
                 this_batch.update(loss_value, n, y_b, y_pred, sw_b)
