@@ -2,6 +2,7 @@
 
 import csv
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -51,15 +52,16 @@ def test_readers_accept_complete_files_and_refuse_cut_ones(tmp_path):
 
 
 # --------------------------------------------------------------------------------------- shrink and replay
-def test_a_crash_shrinks_to_a_small_run_whose_snippet_replays_it(worker):
+def test_a_crash_shrinks_to_a_small_run_whose_snippet_replays_it(worker, tmp_path):
     report = check_callback("tests.callback_check.mutants:csv_requires_val", worker=worker, max_examples=30)
     (finding,) = report.findings
     assert (finding.kind, finding.where) == ("crash", "on_epoch_end")
     assert "KeyError: 'val_loss'" in finding.message and "mutants.py" in finding.traceback
     assert len(finding.plan.calls) == 1 and not finding.plan.calls[0].actions
     assert finding.plan.calls[0].call.validation is None
+    # The replayed run makes its working directory in the temporary directory: keep it inside tmp_path.
     done = subprocess.run([sys.executable, "-"], input=finding.snippet, capture_output=True, text=True, cwd=ROOT,
-                          timeout=120)
+                          timeout=120, env={**os.environ, "TMPDIR": str(tmp_path)})
     assert done.returncode != 0 and "KeyError: 'val_loss'" in done.stderr, done.stderr[-2000:]
 
 
