@@ -51,6 +51,25 @@ def test_readers_accept_complete_files_and_refuse_cut_ones(tmp_path):
     assert sorted(p.split(":")[0] for p in problems) == ["log.csv", "rows.csv", "state.json", "w.weights.h5"], problems
 
 
+def test_pickle_files_are_parsed_never_unpickled(tmp_path):
+    """A callback's pickle is checked for completeness by its opcodes: what it would run on loading never runs."""
+    import pickle
+
+    class Trap:
+        def __reduce__(self):
+            return (os.makedirs, (str(tmp_path / "ran"),))
+
+    (tmp_path / "good").mkdir()
+    (tmp_path / "bad").mkdir()
+    data = pickle.dumps({"epoch": 1, "trap": Trap()})
+    (tmp_path / "good" / "state.pkl").write_bytes(data)
+    (tmp_path / "bad" / "state.pkl").write_bytes(data[:-2])
+    assert check_files(tmp_path / "good")[0] == []
+    problems, _ = check_files(tmp_path / "bad")
+    assert [p.split(":")[0] for p in problems] == ["state.pkl"], problems
+    assert not (tmp_path / "ran").exists()
+
+
 # --------------------------------------------------------------------------------------- shrink and replay
 def test_a_crash_shrinks_to_a_small_run_whose_snippet_replays_it(worker, tmp_path):
     report = check_callback("tests.callback_check.mutants:csv_requires_val", worker=worker, max_examples=30)
