@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from hypothesis import strategies as st
 
-from conformance.scenario import Call, Scenario, data_batches
+from conformance.scenario import Action, Call, Scenario, data_batches
 
 PERTURBATIONS = ("stop_training", "stop_evaluating", "stop_predicting", "nested_evaluate", "edit_logs", "interrupt")
 FIT_HOOKS = ("on_epoch_end", "on_train_batch_end", "on_train_begin", "on_epoch_begin", "on_train_batch_begin",
@@ -29,20 +29,12 @@ TASK_METRICS = {"regression": ("mae", "mse"), "binary": ("accuracy", "mae"), "ca
 
 
 @dataclass(frozen=True)
-class Perturbation:
+class Perturbation(Action):
     """What the other callback does right after it receives the first matching hook call.
 
-    Args:
-        do: One of `PERTURBATIONS`. ``edit_logs`` acts on every matching call, the others once.
-        hook: The hook that triggers it.
-        index: The batch or epoch index that triggers it, or `None` for any. Defaults to `None`.
-        epoch: For batch hooks during fit, the epoch that triggers it, or `None` for any. Defaults to `None`.
+    The fields are the suite's `Action`'s; ``do`` is one of `PERTURBATIONS`. ``edit_logs`` acts on every matching
+    call, the others once.
     """
-
-    do: str
-    hook: str
-    index: int | None = None
-    epoch: int | None = None
 
 
 @dataclass(frozen=True)
