@@ -30,6 +30,7 @@ from conformance.checks._common import (  # noqa: F401  (helpers for checks writ
     seq,
     shape,
 )
+from conformance.model import groups, steps_run
 from conformance.scenario import DISPATCH_KINDS
 
 Result = list[str]
@@ -57,6 +58,20 @@ def _kinds(ctx: CheckContext, kind: str) -> bool:
 
 def _probe_fired(ctx: CheckContext) -> bool:
     return any(ctx.call.recorders[r].actions[a].do == "raise" for r, a in ctx.trace.fired)
+
+
+def _triggers_on_full_groups(ctx: CheckContext) -> bool:
+    """No action waits for the end index of a short steps_per_execution group.
+
+    That index is what fit.order.steps-per-execution judges (Keras 3 reports one past the last batch there); a
+    clause whose scenario hinges on an action firing at it would fail for that clause's reason, not its own.
+    """
+    k = ctx.scenario.steps_per_execution
+    if k <= 1:
+        return True
+    short_ends = {last for first, last in groups(steps_run(ctx.call), k) if last - first + 1 < k}
+    return not any(a.index in short_ends for r in ctx.call.recorders for a in r.actions
+                   if a.index is not None and a.hook.endswith("_batch_end"))
 
 
 def _edit_seen_later(ctx: CheckContext) -> bool:
@@ -95,6 +110,7 @@ CONDITIONS: dict[str, Callable[[CheckContext], bool]] = {
     "no-epochs": lambda ctx: not ctx.exp.epochs,
     "epochs-ran": lambda ctx: bool(ctx.exp.epochs),
     "nested-call": lambda ctx: bool(ctx.exp.nested_done),
+    "triggers-on-full-groups": _triggers_on_full_groups,
     "nested-evaluate-in-batch": lambda ctx: any(a.do == "nested_evaluate" and a.hook.startswith("on_train_batch")
                                                 for r in ctx.call.recorders for a in r.actions),
     "fit-nested-call-or-not-fit": lambda ctx: ctx.call.method != "fit" or bool(ctx.exp.nested_done),

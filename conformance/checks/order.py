@@ -229,7 +229,7 @@ def _list_order(ctx: CheckContext) -> Result:
     return out
 
 
-@check("callbacks.order.nested-call", when=("nested-call", "clean"))
+@check("callbacks.order.nested-call", when=("nested-call", "clean", "triggers-on-full-groups"))
 def _nested(ctx: CheckContext) -> Result:
     out = []
     for r in set(ctx.exp.nested_done):
