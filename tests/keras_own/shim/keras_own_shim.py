@@ -56,6 +56,8 @@ def _alias(name: str, module) -> None:
 def install() -> None:
     _alias("keras", refimpl)
     _alias("keras.src", refimpl)
+    # Keras's keras.src.testing holds its test helpers; refimpl.testing (simulated distribution) is another thing.
+    _alias("keras.src.testing", keras_own_testing)
     for info in pkgutil.walk_packages(refimpl.__path__, "refimpl."):
         if ".dialects" in info.name:
             continue
@@ -63,7 +65,6 @@ def install() -> None:
         _alias("keras.src." + info.name.removeprefix("refimpl."), module)
     for keras_name, refimpl_name in RENAMED.items():
         _alias(keras_name, importlib.import_module(refimpl_name))
-    _alias("keras.src.testing", keras_own_testing)
     path = os.environ.get("KERAS_OWN_TEST_UTILS")
     if path:
         spec = importlib.util.spec_from_file_location("keras.src.testing.test_utils", path)
