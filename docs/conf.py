@@ -100,6 +100,7 @@ import os as _os, tempfile as _tempfile
 _os.chdir(_tempfile.mkdtemp(prefix="kcc-doctest-"))
 import atexit as _atexit, shutil as _shutil
 _atexit.register(_shutil.rmtree, _os.getcwd(), True)
+_tempfile.tempdir = _os.getcwd()  # folders the examples make with tempfile go in it too, and are removed with it
 import refimpl as _refimpl
 _refimpl.utils.clear_session()
 """
