@@ -36,6 +36,7 @@ def test_the_guide_shows_a_whole_file_with_four_tests():
 def test_the_guide_file_passes_under_pytest(tmp_path):
     (tmp_path / "test_my_callbacks.py").write_text(guide_file(), encoding="utf-8")
     done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-o", "addopts=",
+                           "--basetemp", str(tmp_path / "basetemp"),
                            "test_my_callbacks.py"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "4 passed" in done.stdout
