@@ -240,7 +240,8 @@ def to_snippet(scenario: Scenario, module: str = "refimpl", preamble: str = "", 
     task = scenario.task
     out = [preamble.rstrip()] if preamble else []
     out += ["import numpy as np", f"import {module} as keras",
-            _SNIPPET_HELPERS.format(task=task, generator=SNIPPET_GENERATOR, dataset=SNIPPET_DATASET)]
+            _SNIPPET_HELPERS.format(task=task, make_data=SNIPPET_MAKE_DATA, generator=SNIPPET_GENERATOR,
+                                    dataset=SNIPPET_DATASET)]
     out.append(snippet_source())
     out.append(_SNIPPET_RECORDER.strip("\n"))
     out.append(_snippet_hooks())
@@ -303,18 +304,23 @@ SNIPPET_DATASET = '''class Data(getattr(keras.utils, "PyDataset", None) or keras
         return (self.x[sl], self.y[sl]) if self.sw is None else (self.x[sl], self.y[sl], self.sw[sl])
 '''
 
-_SNIPPET_HELPERS = '''
-
-def make_data(n, rng):
+SNIPPET_MAKE_DATA = '''def make_data(n, rng):
     x = rng.normal(size=(n, 3)).astype("float32")
-    task = "{task}"
-    if task == "regression":
+    if TASK == "regression":
         y = rng.normal(size=(n, 1)).astype("float32")
-    elif task == "binary":
+    elif TASK == "binary":
         y = (rng.random((n, 1)) > 0.5).astype("float32")
     else:
         y = np.eye(3, dtype="float32")[rng.integers(0, 3, n)]
     return x, y, rng.uniform(0.5, 2.0, size=(n,)).astype("float32")
+'''
+
+_SNIPPET_HELPERS = '''
+
+TASK = "{task}"
+
+
+{make_data}
 
 
 {generator}

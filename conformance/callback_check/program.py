@@ -14,22 +14,9 @@ from conformance.scenario import (
     OUTPUT_DIM,
     SNIPPET_DATASET,
     SNIPPET_GENERATOR,
+    SNIPPET_MAKE_DATA,
     _call_kwargs,
 )
-
-_HELPERS = '''
-
-def make_data(n, rng):
-    x = rng.normal(size=(n, 3)).astype("float32")
-    if TASK == "regression":
-        y = rng.normal(size=(n, 1)).astype("float32")
-    elif TASK == "binary":
-        y = (rng.random((n, 1)) > 0.5).astype("float32")
-    else:
-        y = np.eye(3, dtype="float32")[rng.integers(0, 3, n)]
-    return x, y, rng.uniform(0.5, 2.0, size=(n,)).astype("float32")
-
-'''
 
 _PERTURB = '''
 class Perturb(keras.callbacks.Callback):
@@ -112,7 +99,7 @@ def program(plan: RunPlan, target: str, module: str = "refimpl", preamble: str =
     out = [preamble.rstrip()] if preamble else []
     out += ["import numpy as np", f"import {module} as keras",
             "from conformance.callback_check.replay import RunInterrupted, start", "", f"TASK = {task!r}",
-            "", _HELPERS.strip("\n")]
+            "", SNIPPET_MAKE_DATA.strip("\n")]
     inputs = {cp.call.input for cp in plan.calls}
     acting = any(cp.actions for cp in plan.calls)
     for used, source in (("generator" in inputs, SNIPPET_GENERATOR), ("pydataset" in inputs, SNIPPET_DATASET),
