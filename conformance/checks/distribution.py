@@ -144,14 +144,107 @@ def _tf_chief_checkpoint(m: dict[str, Any]) -> Result:
     return out
 
 
+@check("dist.files.backup-every-process", when=WHEN)
+def _backup_every_process(m: dict[str, Any]) -> Result:
+    out = []
+    for run, traces in m["runs"].items():
+        for i, trace in enumerate(traces):
+            name = f"{run} process {trace.get('process_index', i)}"
+            entry = m["files"].get(trace.get("dir", run if len(traces) == 1 else f"{run}{i}"), {})
+            if "backup/latest.weights.h5" not in trace.get("backup_files", []):
+                out.append(f"{name}: BackupAndRestore wrote {trace.get('backup_files')}, no backup/latest.weights.h5")
+            elif "backup_max_abs_diff" not in entry:
+                out.append(f"{name}: the backup does not load: {entry.get('backup_error', 'not read')}")
+            elif entry["backup_max_abs_diff"] > 1e-6:
+                out.append(f"{name}: the backup's weights differ from the final ones by {entry['backup_max_abs_diff']}")
+            elif entry.get("backup_metadata", {"epoch": m["epochs"]}).get("epoch") != m["epochs"]:
+                out.append(f"{name}: the backup's metadata says {entry['backup_metadata']}, expected epoch "
+                           f"{m['epochs']} (the next epoch to run)")
+    return out
+
+
+@check("dist.early-stopping.same-epoch", when=WHEN)
+def _early_stopping(m: dict[str, Any]) -> Result:
+    want = m["reference"].get("early_stopping")
+    if not want:
+        return ["the single-device run recorded no EarlyStopping fit"]
+    out = []
+    for name, trace in _processes(m):
+        got = trace.get("early_stopping")
+        if not got or (got["stopped_epoch"], got["epochs_run"]) != (want["stopped_epoch"], want["epochs_run"]):
+            out.append(f"{name}: EarlyStopping {got}, the single-device run stopped at epoch {want['stopped_epoch']} "
+                       f"after {want['epochs_run']} epochs")
+    return out
+
+
+def _kill_trial_violations(t: dict[str, Any], ref: dict[str, Any], kill_epoch: int) -> list[str]:
+    """What went wrong in one kill trial, against the uninterrupted run `ref`."""
+    what = f"trial {t['point']} on process {t['victim']}" + (" (double_checkpoint)" if t["double_checkpoint"] else "")
+    out = []
+    for i, state in enumerate(t["at_kill"]):
+        readable = state.get("weights_opens") and state.get("metadata") not in (None, "")
+        if not readable:  # the uninterrupted run had a readable backup here at every moment
+            out.append(f"{what}: the kill left process {i}'s backup unreadable: metadata {state.get('metadata')!r}, "
+                       f"weights {state.get('weights_error') or 'open'} ({state.get('weights_bytes')} bytes); the "
+                       f"uninterrupted run's backup of epoch {kill_epoch - 1} was readable there")
+    for i, (code, trace) in enumerate(zip(t["restart_codes"], t["restart"])):
+        if code != 0 or trace is None or trace["errors"]:
+            out.append(f"{what}: restarted process {i} "
+                       + (f"raised {trace['errors']}" if trace and trace["errors"] else f"exited with {code}")
+                       + (f" after beginning epochs {trace['epochs_begun']}" if trace else ""))
+    done = [tr for tr in t["restart"] if tr and not tr["errors"]]
+    if len(done) != len(t["restart"]):
+        return out
+    starts = [tr["epochs_begun"][:1] for tr in done]
+    if len({tuple(s) for s in starts}) != 1:
+        out.append(f"{what}: the restarted processes resumed at different epochs {starts}")
+    if not all(s and s[0] in (kill_epoch, kill_epoch + 1) for s in starts):
+        out.append(f"{what}: resumed at {starts}; the last complete backups are of epochs {kill_epoch - 1} and "
+                   f"{kill_epoch}")
+    want_weights = ref["weights"][0]
+    for i, (tr, w) in enumerate(zip(done, t["weights"])):
+        diff = None if w is None else max(abs(a - b) for x, y in zip(w, want_weights)
+                                          for a, b in zip(_flat(x), _flat(y)))
+        if diff is None or diff > REL * max(1.0, max(abs(v) for y in want_weights for v in _flat(y))):
+            out.append(f"{what}: process {i}'s final weights differ from the uninterrupted run's by {diff}")
+        first = tr["epochs_begun"][0] if tr["epochs_begun"] else None
+        for key, values in (ref["traces"][0]["history"] or {}).items():
+            got = (tr["history"] or {}).get(key)
+            if first is None or got is None or len(got) != len(values) - first or not all(
+                    _close(a, b) for a, b in zip(got, values[first:])):
+                out.append(f"{what}: process {i}'s History {key} {got}, the uninterrupted run's epochs {first}.. "
+                           f"are {values[first:] if first is not None else values}")
+                break
+    for i, (state, want) in enumerate(zip(t["backups"], ref["backups"])):
+        if (state.get("metadata"), state.get("weights_opens")) != (want.get("metadata"), want.get("weights_opens")):
+            out.append(f"{what}: process {i}'s final backup has metadata {state.get('metadata')!r}, weights "
+                       f"{state.get('weights_error') or 'open'}; the uninterrupted run's: {want.get('metadata')!r}")
+    return out
+
+
+def _flat(x) -> list[float]:
+    return [v for item in x for v in _flat(item)] if isinstance(x, list) else [float(x)]
+
+
+@check("dist.backup.kill-resume", when=WHEN)
+def _kill_resume(m: dict[str, Any]) -> Result:
+    return [v for t in m["trials"] for v in _kill_trial_violations(t, m["uninterrupted"], m["kill_epoch"])]
+
+
+KILL_CLAUSES = frozenset({"dist.backup.kill-resume"})
+
+
 def judge(measurement: dict[str, Any], profile: str | None = None) -> dict[str, list[str] | None]:
     """The distribution clauses' violations on `measurement`: [] where one held, None where it does not apply.
 
     Args:
         measurement: What `conformance.distributed.harness.measure` (or `measure_tf_keras`, or
-            `conformance.distributed.simulated.measure_simulated`) returns.
+            `conformance.distributed.simulated.measure_simulated`) returns, or the kill trials'
+            `conformance.distributed.kill.kill_trials`: each clause applies to one of the two kinds.
         profile: Judge only the clauses of this profile. Defaults to `None` (every distribution clause).
     """
     wanted = {c.id for c in load_clauses(profile) if c.kind == "distribution"}
-    verdicts = {cid: c.fn(measurement) for cid, c in CHECKS.items() if c.module == "distribution" and cid in wanted}
+    kill = "trials" in measurement  # a kill-trial measurement (conformance.distributed.kill.kill_trials)
+    verdicts = {cid: c.fn(measurement) if (cid in KILL_CLAUSES) == kill else None
+                for cid, c in CHECKS.items() if c.module == "distribution" and cid in wanted}
     return {cid: None if v is None else list(v) for cid, v in verdicts.items()}

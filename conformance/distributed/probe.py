@@ -13,8 +13,10 @@ Run by `conformance.distributed.harness` in the Keras interpreter (KERAS_BACKEND
 different seeds to see what Keras does then. Exit status 1: Keras raised, and the trace says what.
 
 Writes DIR/trace.json (hooks, logs, process facts), DIR/final.weights.npz, and whatever ModelCheckpoint
-(DIR/ckpt.keras) and CSVLogger (DIR/log.csv) write. The weights, data and seed are the same in every mode, so
-the single-device run is the reference the others are compared with.
+(DIR/ckpt.keras), CSVLogger (DIR/log.csv) and BackupAndRestore (DIR/backup/, kept: delete_checkpoint=False)
+write. A second fit of a fresh model with EarlyStopping (`early_stopping`) records the epoch each process stops
+at. The weights, data and seed are the same in every mode, so the single-device run is the reference the others
+are compared with.
 """
 
 from __future__ import annotations
@@ -110,13 +112,37 @@ def record_fit(keras, arrays, batch: int, out: Path, callbacks=(), scope=None) -
         history = model.fit(
             x, y, batch_size=batch, epochs=EPOCHS, shuffle=False, verbose=0, validation_data=(xv, yv),
             callbacks=[recorder(keras, calls), keras.callbacks.ModelCheckpoint(str(out / "ckpt.keras")),
-                       keras.callbacks.CSVLogger(str(out / "log.csv")), *callbacks])
+                       keras.callbacks.CSVLogger(str(out / "log.csv")),
+                       keras.callbacks.BackupAndRestore(str(out / "backup"), delete_checkpoint=False), *callbacks])
         history = {k: [float(v) for v in vs] for k, vs in history.history.items()}
         np.savez(out / "final.weights.npz", *[np.asarray(w) for w in model.get_weights()])
     except Exception as e:  # recorded: what Keras refused, and after which hooks
         history = None
         errors.append(f"{type(e).__name__}: {e}")
-    return {"calls": calls, "history": history, "errors": errors, "files": sorted(p.name for p in out.iterdir())}
+    stopping = early_stopping(keras, arrays, batch, scope) if not errors else None
+    files = sorted(p.name for p in out.iterdir())
+    backup = sorted(str(p.relative_to(out)) for p in (out / "backup").rglob("*")) if (out / "backup").exists() else []
+    return {"calls": calls, "history": history, "errors": errors, "files": files, "backup_files": backup,
+            "early_stopping": stopping}
+
+
+ES_EPOCHS = 8
+ES_MIN_DELTA = 0.5  # val_loss falls by 1.19, 0.98, 0.70, 0.43, ...: the fit stops at the end of epoch 4
+
+
+def early_stopping(keras, arrays, batch: int, scope=None) -> dict:
+    """A fresh model fit with EarlyStopping(val_loss, min_delta=ES_MIN_DELTA, patience=0): where it stops."""
+    x, y, xv, yv = arrays
+    if scope is None:
+        model = build_model(keras)
+    else:
+        with scope():
+            model = build_model(keras)
+    stop = keras.callbacks.EarlyStopping(monitor="val_loss", min_delta=ES_MIN_DELTA, patience=0)
+    history = model.fit(x, y, batch_size=batch, epochs=ES_EPOCHS, shuffle=False, verbose=0, validation_data=(xv, yv),
+                        callbacks=[stop])
+    return {"stopped_epoch": int(stop.stopped_epoch), "epochs_run": len(history.history["loss"]),
+            "val_loss": [float(v) for v in history.history["val_loss"]]}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -194,6 +220,21 @@ def verify(out_dirs: list[str], keras=None) -> dict:
             except Exception as e:
                 entry["checkpoint_loads"] = False
                 entry["checkpoint_error"] = f"{type(e).__name__}: {e}"
+        backup = d / "backup" / "latest.weights.h5"
+        if backup.exists():  # Keras 3's BackupAndRestore: HDF5 weights and a JSON file with the next epoch
+            try:
+                model = build_model(keras)
+                if getattr(model.optimizer, "built", True) is False:  # as BackupAndRestore does before loading
+                    model.optimizer.build(model.trainable_variables)
+                model.load_weights(backup)
+                final = np.load(d / "final.weights.npz")
+                entry["backup_max_abs_diff"] = max(float(np.max(np.abs(a - final[f"arr_{i}"])))
+                                                   for i, a in enumerate(model.get_weights()))
+                meta = d / "backup" / "training_metadata.json"
+                if meta.exists():
+                    entry["backup_metadata"] = json.loads(meta.read_text())
+            except Exception as e:
+                entry["backup_error"] = f"{type(e).__name__}: {e}"
         log = d / "log.csv"
         if log.exists():
             with log.open(newline="") as f:

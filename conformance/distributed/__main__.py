@@ -1,0 +1,76 @@
+"""`python -m conformance.distributed --report DIR`: measure Keras's own distribution and write one report per run.
+
+    python -m conformance.distributed --report DIR [--keras3-python P] [--tf-keras-python P] [--kill-trials N]
+        [--work WORKDIR] [--timeout S]
+
+Writes DIR/<impl>-<profile>.json (conformance/REPORT_SCHEMA.md) for keras3-jax-dp4 and keras3-jax-2proc (with
+--keras3-python), tf_keras-mirrored and tf_keras-mwms (with --tf-keras-python), and refimpl-simulated (always),
+then rebuilds DIR/index.html and DIR/report.json. Exit status 0 when every clause came out as the expectations
+say, 1 otherwise, 2 on bad input. Every process started is gone when it returns.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from conformance.distributed import report
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m conformance.distributed", description=__doc__.splitlines()[0])
+    p.add_argument("--report", metavar="DIR", required=True, help="where the reports are written")
+    p.add_argument("--keras3-python", metavar="PYTHON", help="a Python with keras==3.15.1 and jax")
+    p.add_argument("--tf-keras-python", metavar="PYTHON", help="a Python with tensorflow and tf-keras 2.21")
+    p.add_argument("--kill-trials", type=int, default=5, metavar="N",
+                   help="kill trials on the 2-process Keras 3 run (0 to 5, default 5)")
+    p.add_argument("--work", metavar="DIR", default=None, help="where the processes write (default: a temp dir)")
+    p.add_argument("--timeout", type=float, default=240.0, help="seconds per measurement (default 240)")
+    args = p.parse_args(argv)
+    if not 0 <= args.kill_trials <= 5:
+        p.error(f"--kill-trials must be between 0 and 5, got {args.kill_trials}")
+    for flag in ("keras3_python", "tf_keras_python"):
+        value = getattr(args, flag)
+        if value is not None and not Path(value).is_file():
+            p.error(f"--{flag.replace('_', '-')}: {value!r} is not a file")
+
+    from conformance.distributed.harness import measure, measure_tf_keras
+    from conformance.distributed.kill import TRIALS, kill_trials
+    from conformance.distributed.simulated import measure_simulated
+
+    reports = []
+    with tempfile.TemporaryDirectory(prefix="kcc-dist-") as tmp:
+        work = Path(args.work or tmp)
+        started = time.monotonic()
+        reports.append(report.build(report.BY_ID["refimpl-simulated"], [measure_simulated(work / "sim")],
+                                    time.monotonic() - started, None))
+        if args.keras3_python:
+            m = measure(args.keras3_python, work / "keras3", args.timeout)
+            version = m["reference"]["keras"]
+            reports.append(report.build(report.BY_ID["keras3-jax-dp4"], [m], m["seconds"], version))
+            parts = [m]
+            seconds = m["seconds"]
+            if args.kill_trials:
+                k = kill_trials(args.keras3_python, work / "kill", TRIALS[:args.kill_trials])
+                parts.append(k)
+                seconds += k["seconds"]
+            reports.append(report.build(report.BY_ID["keras3-jax-2proc"], parts, seconds, version))
+        if args.tf_keras_python:
+            m = measure_tf_keras(args.tf_keras_python, work / "tf_keras", args.timeout)
+            version = m["reference"]["keras"]
+            for impl in ("tf_keras-mirrored", "tf_keras-mwms"):
+                reports.append(report.build(report.BY_ID[impl], [m], m["seconds"], version))
+    for path in report.write(reports, args.report):
+        print(path)
+    for r in reports:
+        s = r["summary"]
+        print(f"{r['impl']['impl']}: {s['pass']} pass, {s['xfail']} known failures, {s['fail']} unexpected failures, "
+              f"{s['xpass']} unexpected passes, {s['unchecked']} not applicable ({r['seconds']} s)")
+    return 0 if all(r["ok"] for r in reports) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,35 @@
+"""Every process a distributed test starts is gone when the test ends, also when the test fails.
+
+The probes are given paths under the session's base temporary directory, so any process whose command line names
+that directory was started by these tests; after each test, none may be left (zombies excepted: they run nothing).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+
+def processes_with(text: str) -> list[tuple[int, str]]:
+    """(pid, command line) of every live, non-zombie process whose command line contains `text`, except this one."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            state = (entry / "stat").read_text().rsplit(") ", 1)[1][:1]
+        except (OSError, IndexError):
+            continue  # ended while we looked
+        if text in cmdline and state != "Z":
+            found.append((int(entry.name), cmdline.strip()))
+    return found
+
+
+@pytest.fixture(autouse=True)
+def no_process_left(tmp_path_factory):
+    yield
+    left = processes_with(str(tmp_path_factory.getbasetemp()))
+    assert not left, f"processes started by the test are still running: {left}"
