@@ -31,6 +31,7 @@ extensions = [
     "chinese_search",
     "language_switcher",
     "conformance_matrix",
+    "distribution_reports",
     "search_count",
 ]
 

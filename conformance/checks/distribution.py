@@ -144,6 +144,24 @@ def _tf_chief_checkpoint(m: dict[str, Any]) -> Result:
     return out
 
 
+@check("dist.files.tf-chief-backup", when=WHEN)
+def _tf_chief_backup(m: dict[str, Any]) -> Result:
+    workers = [t for t in m["runs"].get("mwms", []) if t.get("mode") == "mwms"]
+    if not workers:
+        return None  # only tf-keras's MultiWorkerMirroredStrategy has a chief
+    out = []
+    for trace in workers:
+        chief = trace["process_index"] == 0
+        has = "backup/chief/checkpoint" in trace.get("backup_files", [])
+        if has != chief or (not chief and trace.get("backup_files")):
+            out.append(f"worker {trace['process_index']} left {trace.get('backup_files')} in its backup directory; "
+                       f"expected {'a checkpoint in backup/chief/' if chief else 'nothing'}")
+        diff = m["files"].get(trace.get("dir", ""), {}).get("backup_max_abs_diff")
+        if chief and (diff is None or diff > 1e-6):
+            out.append(f"the chief's backup (tf.train.load_checkpoint) differs from the final weights by {diff}")
+    return out
+
+
 @check("dist.files.backup-every-process", when=WHEN)
 def _backup_every_process(m: dict[str, Any]) -> Result:
     out = []

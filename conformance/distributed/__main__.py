@@ -12,9 +12,10 @@ say, 1 otherwise, 2 on bad input. Every process started is gone when it returns.
 from __future__ import annotations
 
 import argparse
+import json
+import signal
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 from conformance.distributed import report
@@ -37,33 +38,25 @@ def main(argv: list[str] | None = None) -> int:
         if value is not None and not Path(value).is_file():
             p.error(f"--{flag.replace('_', '-')}: {value!r} is not a file")
 
+    # SIGTERM unwinds like an exception, so the harness's cleanup kills every process group it started.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     from conformance.distributed.harness import measure, measure_tf_keras
     from conformance.distributed.kill import TRIALS, kill_trials
     from conformance.distributed.simulated import measure_simulated
 
-    reports = []
+    measured: dict[str, dict] = {}
     with tempfile.TemporaryDirectory(prefix="kcc-dist-") as tmp:
         work = Path(args.work or tmp)
-        started = time.monotonic()
-        reports.append(report.build(report.BY_ID["refimpl-simulated"], [measure_simulated(work / "sim")],
-                                    time.monotonic() - started, None))
+        measured["simulated"] = measure_simulated(work / "sim")
         if args.keras3_python:
-            m = measure(args.keras3_python, work / "keras3", args.timeout)
-            version = m["reference"]["keras"]
-            reports.append(report.build(report.BY_ID["keras3-jax-dp4"], [m], m["seconds"], version))
-            parts = [m]
-            seconds = m["seconds"]
+            measured["keras3"] = measure(args.keras3_python, work / "keras3", args.timeout)
             if args.kill_trials:
-                k = kill_trials(args.keras3_python, work / "kill", TRIALS[:args.kill_trials])
-                parts.append(k)
-                seconds += k["seconds"]
-            reports.append(report.build(report.BY_ID["keras3-jax-2proc"], parts, seconds, version))
+                measured["kill"] = kill_trials(args.keras3_python, work / "kill", TRIALS[:args.kill_trials])
         if args.tf_keras_python:
-            m = measure_tf_keras(args.tf_keras_python, work / "tf_keras", args.timeout)
-            version = m["reference"]["keras"]
-            for impl in ("tf_keras-mirrored", "tf_keras-mwms"):
-                reports.append(report.build(report.BY_ID[impl], [m], m["seconds"], version))
-    for path in report.write(reports, args.report):
+            measured["tf_keras"] = measure_tf_keras(args.tf_keras_python, work / "tf_keras", args.timeout)
+    paths = report.reports_from(measured, args.report)
+    reports = [json.loads(p.read_text()) for p in paths]
+    for path in paths:
         print(path)
     for r in reports:
         s = r["summary"]

@@ -103,3 +103,28 @@ def build(impl: DistributedImpl, measurements: list[dict[str, Any]], seconds: fl
 def write(reports: list[dict[str, Any]], directory: str | Path) -> list[Path]:
     """Write each report as `<impl>-<profile>.json` into `directory` (and rebuild its index.html, report.json)."""
     return [write_report(r, directory)[0] for r in reports]
+
+
+def reports_from(measured: dict[str, dict[str, Any]], directory: str | Path) -> list[Path]:
+    """Write the reports that `measured` allows into `directory`.
+
+    Args:
+        measured: By kind: `"keras3"` (`harness.measure`), `"kill"` (`kill.kill_trials`), `"tf_keras"`
+            (`harness.measure_tf_keras`), `"simulated"` (`simulated.measure_simulated`); any may be missing.
+        directory: Where `<impl>-<profile>.json` go.
+    """
+    reports = []
+    if "simulated" in measured:
+        m = measured["simulated"]
+        reports.append(build(BY_ID["refimpl-simulated"], [m], m.get("seconds", 0.0), None))
+    if "keras3" in measured:
+        m = measured["keras3"]
+        version = m["reference"]["keras"]
+        reports.append(build(BY_ID["keras3-jax-dp4"], [m], m["seconds"], version))
+        parts = [m] + ([measured["kill"]] if "kill" in measured else [])
+        reports.append(build(BY_ID["keras3-jax-2proc"], parts, sum(p["seconds"] for p in parts), version))
+    if "tf_keras" in measured:
+        m = measured["tf_keras"]
+        for impl in ("tf_keras-mirrored", "tf_keras-mwms"):
+            reports.append(build(BY_ID[impl], [m], m["seconds"], m["reference"]["keras"]))
+    return write(reports, directory)

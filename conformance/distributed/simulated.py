@@ -13,11 +13,14 @@ def measure_simulated(workdir: str | Path, replicas: int = 2) -> dict:
     Returns:
         The shape `conformance.distributed.harness.measure` returns, with the one run `"sim"`.
     """
+    import time
+
     import refimpl
     from refimpl import distribution
     from refimpl.testing import simulated_data_parallel
 
     work = Path(workdir)
+    started = time.monotonic()
 
     def fit(name: str) -> dict:
         out = work / name
@@ -31,4 +34,4 @@ def measure_simulated(workdir: str | Path, replicas: int = 2) -> dict:
     traces = simulated_data_parallel(lambda role: fit(f"sim{role.index}"), replicas=replicas)
     files = probe.verify([str(work / t["dir"]) for t in traces], keras=refimpl)
     return {"reference": reference, "runs": {"sim": traces}, "files": files,
-            "global_steps": probe.STEPS, "epochs": probe.EPOCHS}
+            "global_steps": probe.STEPS, "epochs": probe.EPOCHS, "seconds": round(time.monotonic() - started, 1)}

@@ -5,7 +5,8 @@
 `mirrored2`: 2 logical CPU devices in this process. `mwms`: worker I of the cluster that TF_CONFIG names (the
 harness starts 2 on 127.0.0.1); every worker passes the global arrays and tf-keras shards them itself.
 
-Runs in the tf-keras interpreter; writes DIR/trace.json, DIR/final.weights.npz, DIR/ckpt.keras and DIR/log.csv.
+Runs in the tf-keras interpreter; writes DIR/trace.json, DIR/final.weights.npz, DIR/ckpt.keras, DIR/log.csv and
+what BackupAndRestore keeps in DIR/backup/.
 """
 
 from __future__ import annotations
@@ -57,11 +58,31 @@ def main(argv: list[str] | None = None) -> int:
     return 1 if recorded["errors"] else 0
 
 
+def verify_backups(out_dirs: list[str], result: dict) -> dict:
+    """Add what tf-keras's BackupAndRestore left (a TensorFlow checkpoint in backup/chief/) to `result`: read with
+    tf.train.load_checkpoint, the largest difference between each final weight and the saved tensor of its shape."""
+    import numpy as np
+    import tensorflow as tf
+
+    for d in map(Path, out_dirs):
+        latest = tf.train.latest_checkpoint(str(d / "backup" / "chief"))
+        if latest is None or not (d / "final.weights.npz").exists():
+            continue
+        reader = tf.train.load_checkpoint(latest)
+        saved = [reader.get_tensor(name) for name, _ in tf.train.list_variables(latest)]
+        final = np.load(d / "final.weights.npz")
+        diffs = [min((float(np.max(np.abs(t - w))) for t in saved if np.shape(t) == w.shape), default=float("inf"))
+                 for w in (final[k] for k in final.files)]
+        result.setdefault(d.name, {})["backup_max_abs_diff"] = max(diffs)
+    return result
+
+
 if __name__ == "__main__":
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     if sys.argv[1:2] == ["verify"]:  # verify OUT.json DIR...
         import tf_keras
 
-        Path(sys.argv[2]).write_text(json.dumps(probe.verify(sys.argv[3:], keras=tf_keras)))
+        files = verify_backups(sys.argv[3:], probe.verify(sys.argv[3:], keras=tf_keras))
+        Path(sys.argv[2]).write_text(json.dumps(files))
         sys.exit(0)
     sys.exit(main())

@@ -33,3 +33,21 @@ def no_process_left(tmp_path_factory):
     yield
     left = processes_with(str(tmp_path_factory.getbasetemp()))
     assert not left, f"processes started by the test are still running: {left}"
+
+
+# The live measurements of this session, by kind: "keras3" (harness.measure), "kill" (kill.kill_trials),
+# "tf_keras" (harness.measure_tf_keras), "simulated". With KCC_DISTRIBUTED_REPORT=DIR, the session ends by
+# writing them as conformance reports into DIR (conformance.distributed.report), as
+# python -m conformance.distributed --report DIR would, without measuring again.
+MEASURED: dict[str, dict] = {}
+REPORT_ENV = "KCC_DISTRIBUTED_REPORT"
+
+
+def pytest_sessionfinish(session, exitstatus):
+    directory = os.environ.get(REPORT_ENV)
+    if not directory or not MEASURED:
+        return
+    from conformance.distributed.report import reports_from
+
+    for path in reports_from(MEASURED, directory):
+        print(f"\ndistributed report: {path}")

@@ -13,9 +13,10 @@ import time
 
 import pytest
 
-from conformance.checks.distribution import judge
+from conformance.checks.distribution import KILL_CLAUSES, judge
 from conformance.distributed.harness import Job, MeasurementError, measure, run_jobs
 from conformance.spec import load_clauses
+from tests.distributed.conftest import MEASURED
 
 
 def gone(pid: int) -> bool:
@@ -67,7 +68,8 @@ def live(tmp_path_factory):
     python = os.environ.get("KERAS3_PYTHON")
     if os.environ.get("KCC_DISTRIBUTED") != "1" or not python:
         pytest.skip("set KCC_DISTRIBUTED=1 and KERAS3_PYTHON (a Python with keras==3.15.1 and jax) to measure")
-    return measure(python, tmp_path_factory.mktemp("distributed"))
+    MEASURED["keras3"] = measure(python, tmp_path_factory.mktemp("distributed"))
+    return MEASURED["keras3"]
 
 
 def test_every_process_started_is_gone(live):
@@ -84,7 +86,8 @@ def test_the_runs_are_what_they_claim(live):
     assert all(t["keras"] == "3.15.1" and not t["errors"] for t in [live["reference"], dp4, *mp])
 
 
-@pytest.mark.parametrize("clause", [c.id for c in load_clauses("keras3") if c.kind == "distribution"])
+@pytest.mark.parametrize("clause", [c.id for c in load_clauses("keras3")
+                                    if c.kind == "distribution" and c.id not in KILL_CLAUSES])  # test_kill.py
 def test_keras3_jax_holds_the_clause(live, clause):
     verdicts = judge(live, "keras3")
     assert verdicts[clause] == [], f"{clause}: {verdicts[clause]}"
@@ -113,3 +116,12 @@ def test_the_checks_catch_what_they_claim(live):
     m = copy.deepcopy(live)
     m["refused"]["seeds"] = copy.deepcopy(live["runs"]["mp"])  # processes that trained although seeds differ
     assert judge(m)["dist.seed.same-on-every-process"]
+    m = copy.deepcopy(live)
+    m["runs"]["mp"][0]["backup_files"] = []
+    assert judge(m)["dist.files.backup-every-process"]
+    m = copy.deepcopy(live)
+    m["files"]["dp4"]["backup_max_abs_diff"] = 0.5
+    assert judge(m)["dist.files.backup-every-process"]
+    m = copy.deepcopy(live)
+    m["runs"]["mp"][1]["early_stopping"]["stopped_epoch"] += 1
+    assert judge(m)["dist.early-stopping.same-epoch"]

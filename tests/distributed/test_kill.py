@@ -18,7 +18,7 @@ from conformance.distributed.harness import Job, MeasurementError
 from conformance.distributed.kill import KILL_EPOCH, TRIALS, kill_trial, kill_trials, run_until_done_or_failed
 from conformance.expectations import load_expectations
 from conformance.spec import clause_ids
-from tests.distributed.conftest import processes_with
+from tests.distributed.conftest import MEASURED, processes_with
 from tests.distributed.test_keras3_jax import gone
 
 CLAUSE = "dist.backup.kill-resume"
@@ -66,7 +66,8 @@ def trials(tmp_path_factory):
     python = os.environ.get("KERAS3_PYTHON")
     if os.environ.get("KCC_DISTRIBUTED") != "1" or not python:
         pytest.skip("set KCC_DISTRIBUTED=1 and KERAS3_PYTHON (a Python with keras==3.15.1 and jax) to run the trials")
-    return kill_trials(python, tmp_path_factory.mktemp("kill"))
+    MEASURED["kill"] = kill_trials(python, tmp_path_factory.mktemp("kill"))
+    return MEASURED["kill"]
 
 
 def test_five_trials_ran_each_killed_inside_the_write(trials):
