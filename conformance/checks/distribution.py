@@ -200,8 +200,7 @@ def _kill_trial_violations(t: dict[str, Any], ref: dict[str, Any], kill_epoch: i
     what = f"trial {t['point']} on process {t['victim']}" + (" (double_checkpoint)" if t["double_checkpoint"] else "")
     out = []
     for i, state in enumerate(t["at_kill"]):
-        readable = state.get("weights_opens") and state.get("metadata") not in (None, "")
-        if not readable:  # the uninterrupted run had a readable backup here at every moment
+        if not _readable(state):  # the uninterrupted run had a readable backup here at every moment
             out.append(f"{what}: the kill left process {i}'s backup unreadable: metadata {state.get('metadata')!r}, "
                        f"weights {state.get('weights_error') or 'open'} ({state.get('weights_bytes')} bytes); the "
                        f"uninterrupted run's backup of epoch {kill_epoch - 1} was readable there")
@@ -234,10 +233,26 @@ def _kill_trial_violations(t: dict[str, Any], ref: dict[str, Any], kill_epoch: i
                            f"are {values[first:] if first is not None else values}")
                 break
     for i, (state, want) in enumerate(zip(t["backups"], ref["backups"])):
-        if (state.get("metadata"), state.get("weights_opens")) != (want.get("metadata"), want.get("weights_opens")):
+        if _backup_key(state) != _backup_key(want):
             out.append(f"{what}: process {i}'s final backup has metadata {state.get('metadata')!r}, weights "
                        f"{state.get('weights_error') or 'open'}; the uninterrupted run's: {want.get('metadata')!r}")
     return out
+
+
+def _readable(state: dict[str, Any]) -> bool:
+    """A backup that BackupAndRestore can restore: Keras 3's HDF5 file opens and its metadata is not empty;
+    tf-keras's `checkpoint` state file exists (it names only checkpoints whose files are complete)."""
+    if "weights_opens" in state or "weights_bytes" in state:
+        return bool(state.get("weights_opens")) and state.get("metadata") not in (None, "")
+    return state.get("metadata") is not None
+
+
+def _backup_key(state: dict[str, Any]):
+    """What must be equal between two final backups: Keras 3's metadata and readability; the checkpoint tf-keras's
+    state file names (its first line; the rest holds timestamps)."""
+    if "weights_opens" in state or "weights_bytes" in state:
+        return state.get("metadata"), state.get("weights_opens")
+    return (state.get("metadata") or "").split("\n", 1)[0]
 
 
 def _flat(x) -> list[float]:

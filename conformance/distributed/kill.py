@@ -79,6 +79,39 @@ def _jobs(python: str, work: Path, phase: str, pause: dict[int, str] | None = No
     return jobs
 
 
+TF_MODULE = "conformance.distributed.tf_kill_probe"
+# tf-keras under MultiWorkerMirroredStrategy: (point, victim, double_checkpoint); the chief, then the other worker.
+TF_TRIALS = (("state", 0, False), ("state", 1, False))
+
+
+def _tf_jobs(python: str, work: Path, phase: str, pause: dict[int, str] | None = None,
+             double: bool = False) -> list[Job]:
+    """2 MultiWorkerMirroredStrategy workers on 127.0.0.1 sharing one backup directory (`double` is unused)."""
+    workers = [f"127.0.0.1:{free_port()}" for _ in range(2)]
+    env = {k: v for k, v in os.environ.items() if k != "TF_CONFIG"}
+    env.update(PYTHONPATH=str(ROOT), TF_CPP_MIN_LOG_LEVEL="2", CUDA_VISIBLE_DEVICES="")
+    jobs = []
+    for i in range(2):
+        argv = [python, "-m", TF_MODULE, "--out", str(work / f"{phase}{i}"), "--backup", str(work / "backup")]
+        if pause and i in pause:
+            argv += ["--pause-at", f"{KILL_EPOCH}:{pause[i]}"]
+        (work / f"{phase}{i}").mkdir(parents=True, exist_ok=True)
+        tf_config = {"cluster": {"worker": workers}, "task": {"type": "worker", "index": i}}
+        jobs.append(Job(f"{phase}{i}", argv, {**env, "TF_CONFIG": json.dumps(tf_config)}, work / f"{phase}{i}.log"))
+    return jobs
+
+
+def tf_backup_state(backup: Path) -> dict:
+    """What the shared tf-keras backup directory holds: its files and the `checkpoint` state file's text."""
+    state_file = backup / "chief" / "checkpoint"
+    return {"files": sorted(str(p.relative_to(backup)) for p in backup.rglob("*")) if backup.exists() else [],
+            "metadata": state_file.read_text() if state_file.exists() else None}
+
+
+KINDS = {"jax": (_jobs, lambda work, i: backup_state(work / f"backup{i}")),
+         "tf": (_tf_jobs, lambda work, i: tf_backup_state(work / "backup"))}
+
+
 def backup_state(backup: Path) -> dict:
     """What a backup directory holds: the metadata's text, whether the weights file opens with h5py."""
     state: dict = {"files": sorted(p.name for p in backup.iterdir()) if backup.exists() else []}
@@ -131,22 +164,24 @@ def _check_started(jobs: list[Job], codes: dict, work: Path, what: str) -> None:
                                    + job.log.read_text(errors="replace")[-3000:])
 
 
-def uninterrupted(python: str, workdir: str | Path, timeout: float = PHASE_TIMEOUT) -> dict:
+def uninterrupted(python: str, workdir: str | Path, timeout: float = PHASE_TIMEOUT, kind: str = "jax") -> dict:
     """The 2-process fit with BackupAndRestore, never killed: traces, final weights and backups per process."""
     work = Path(workdir)
-    jobs = _jobs(python, work, "run")
+    make_jobs, state_of = KINDS[kind]
+    jobs = make_jobs(python, work, "run")
     codes = run_until_done_or_failed(jobs, timeout)
     _check_started(jobs, codes, work, "the uninterrupted run")
     return {"traces": [_read(j, work) for j in jobs], "weights": [_weights(work, j.name) for j in jobs],
-            "backups": [backup_state(work / f"backup{i}") for i in range(2)],
+            "backups": [state_of(work, i) for i in range(2)],
             "pids": [p for j in jobs for p in j.pids]}
 
 
 def kill_trial(python: str, workdir: str | Path, victim: int, point: str, double: bool = False,
-               timeout: float = PHASE_TIMEOUT) -> dict:
+               timeout: float = PHASE_TIMEOUT, kind: str = "jax") -> dict:
     """One trial: kill process `victim` at `point` of its backup write at the end of epoch `KILL_EPOCH`, restart.
 
-    `double` passes `double_checkpoint=True` to BackupAndRestore (in both phases).
+    `double` passes `double_checkpoint=True` to BackupAndRestore (in both phases). `kind` `"tf"`: tf-keras's
+    MultiWorkerMirroredStrategy workers (`tf_kill_probe.py`) sharing one backup directory, instead of jax processes.
 
     Returns:
         `{"victim", "point", "paused", "at_kill": [backup state per process], "survivor_code", "restart_codes",
@@ -158,7 +193,8 @@ def kill_trial(python: str, workdir: str | Path, victim: int, point: str, double
     work = Path(workdir)
     work.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
-    jobs = _jobs(python, work, "first", pause={victim: point}, double=double)
+    make_jobs, state_of = KINDS[kind]
+    jobs = make_jobs(python, work, "first", pause={victim: point}, double=double)
     survivor = 1 - victim
     paused_file = work / f"first{victim}" / "paused.json"
     pids: list[int] = []
@@ -175,12 +211,12 @@ def kill_trial(python: str, workdir: str | Path, victim: int, point: str, double
         paused = json.loads(paused_file.read_text())
         os.killpg(jobs[victim].proc.pid, signal.SIGKILL)
         jobs[victim].proc.wait(timeout=10)
-        at_kill_victim = backup_state(work / f"backup{victim}")
+        at_kill_victim = state_of(work, victim)
         # The other process finishes its own backup of the epoch (it needs no collective for that), then waits for
         # its peer in the next step; it is killed once that backup is complete, or when it exits by itself.
         want = json.dumps({"epoch": KILL_EPOCH + 1, "batch": 0})
-        meta = work / f"backup{survivor}" / "training_metadata.json"
-        wait_until = time.monotonic() + SURVIVOR_WAIT
+        meta = work / f"backup{survivor}" / "training_metadata.json"  # tf: no such file; the wait runs out
+        wait_until = time.monotonic() + (SURVIVOR_WAIT if kind == "jax" else 3.0)
         while jobs[survivor].proc.poll() is None and time.monotonic() < wait_until:
             if meta.exists() and meta.read_text() == want:
                 time.sleep(0.5)
@@ -192,9 +228,9 @@ def kill_trial(python: str, workdir: str | Path, victim: int, point: str, double
             if job.proc is not None:
                 _kill_group(job.proc)
     at_kill = [None, None]
-    at_kill[victim], at_kill[survivor] = at_kill_victim, backup_state(work / f"backup{survivor}")
+    at_kill[victim], at_kill[survivor] = at_kill_victim, state_of(work, survivor)
     killed_after = round(time.monotonic() - started, 1)
-    restart = _jobs(python, work, "restart", double=double)
+    restart = make_jobs(python, work, "restart", double=double)
     codes = run_until_done_or_failed(restart, timeout)
     pids += [p for j in restart for p in j.pids]
     return {"victim": victim, "point": point, "double_checkpoint": double, "paused": paused,
@@ -203,12 +239,13 @@ def kill_trial(python: str, workdir: str | Path, victim: int, point: str, double
             "survivor": _read(jobs[survivor], work),
             "restart_codes": [codes.get(j.name) for j in restart], "restart": [_read(j, work) for j in restart],
             "weights": [_weights(work, j.name) for j in restart],
-            "backups": [backup_state(work / f"backup{i}") for i in range(2)], "pids": pids,
+            "backups": [state_of(work, i) for i in range(2)], "pids": pids,
             "logs": [j.log.read_text(errors="replace")[-1500:] for j in restart if codes.get(j.name) != 0]}
 
 
-def kill_trials(python: str, workdir: str | Path, trials=TRIALS, timeout: float = PHASE_TIMEOUT) -> dict:
-    """The uninterrupted run, then every trial of `trials` ((point, victim, double_checkpoint) each).
+def kill_trials(python: str, workdir: str | Path, trials=TRIALS, timeout: float = PHASE_TIMEOUT,
+                kind: str = "jax") -> dict:
+    """The uninterrupted run, then every trial of `trials` ((point, victim, double_checkpoint) each), on `kind`.
 
     Returns:
         `{"uninterrupted": ..., "trials": [...], "kill_epoch", "epochs", "pids", "seconds"}`, the measurement
@@ -218,9 +255,9 @@ def kill_trials(python: str, workdir: str | Path, trials=TRIALS, timeout: float 
 
     work = Path(workdir)
     started = time.monotonic()
-    reference = uninterrupted(python, work / "uninterrupted", timeout)
-    results = [kill_trial(python, work / f"trial{n}", victim, point, double, timeout)
+    reference = uninterrupted(python, work / "uninterrupted", timeout, kind)
+    results = [kill_trial(python, work / f"trial{n}", victim, point, double, timeout, kind)
                for n, (point, victim, double) in enumerate(trials)]
-    return {"uninterrupted": reference, "trials": results, "kill_epoch": KILL_EPOCH, "epochs": EPOCHS,
+    return {"uninterrupted": reference, "trials": results, "kill_epoch": KILL_EPOCH, "epochs": EPOCHS, "kind": kind,
             "pids": reference["pids"] + [p for t in results for p in t["pids"]],
             "seconds": round(time.monotonic() - started, 1)}

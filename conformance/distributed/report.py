@@ -38,7 +38,7 @@ IMPLS = (
     DistributedImpl("tf_keras-mwms", ("mwms",), "keras2", None,
                     "tf-keras, MultiWorkerMirroredStrategy, 2 workers on 127.0.0.1"),
     DistributedImpl("refimpl-simulated", ("sim",), "keras3", None,
-                    "refimpl.testing.simulated_data_parallel, 2 roles in 1 process"),
+                    "refimpl.testing.simulated_data_parallel: every role in 1 process"),
 )
 BY_ID = {impl.id: impl for impl in IMPLS}
 
@@ -110,7 +110,8 @@ def reports_from(measured: dict[str, dict[str, Any]], directory: str | Path) -> 
 
     Args:
         measured: By kind: `"keras3"` (`harness.measure`), `"kill"` (`kill.kill_trials`), `"tf_keras"`
-            (`harness.measure_tf_keras`), `"simulated"` (`simulated.measure_simulated`); any may be missing.
+            (`harness.measure_tf_keras`), `"tf_kill"` (`kill.kill_trials(..., kind="tf")`), `"simulated"`
+            (`simulated.measure_simulated`); any may be missing.
         directory: Where `<impl>-<profile>.json` go.
     """
     reports = []
@@ -125,6 +126,7 @@ def reports_from(measured: dict[str, dict[str, Any]], directory: str | Path) -> 
         reports.append(build(BY_ID["keras3-jax-2proc"], parts, sum(p["seconds"] for p in parts), version))
     if "tf_keras" in measured:
         m = measured["tf_keras"]
-        for impl in ("tf_keras-mirrored", "tf_keras-mwms"):
-            reports.append(build(BY_ID[impl], [m], m["seconds"], m["reference"]["keras"]))
+        reports.append(build(BY_ID["tf_keras-mirrored"], [m], m["seconds"], m["reference"]["keras"]))
+        parts = [m] + ([measured["tf_kill"]] if "tf_kill" in measured else [])
+        reports.append(build(BY_ID["tf_keras-mwms"], parts, sum(p["seconds"] for p in parts), m["reference"]["keras"]))
     return write(reports, directory)

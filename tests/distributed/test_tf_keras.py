@@ -1,7 +1,8 @@
 """tf-keras under MirroredStrategy (2 logical CPU devices) and MultiWorkerMirroredStrategy (2 workers on
 127.0.0.1), measured live and judged by the keras2 distribution clauses.
 
-Set KCC_DISTRIBUTED=1 and TF_KERAS_PYTHON to a Python with tensorflow and tf-keras 2.21 (about 1.5 minutes).
+Set KCC_DISTRIBUTED=1 and TF_KERAS_PYTHON to a Python with tensorflow and tf-keras 2.21 (about 1.5 minutes, and 3
+more for the 2 kill trials).
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ import os
 
 import pytest
 
-from conformance.checks.distribution import judge
+from conformance.checks.distribution import KILL_CLAUSES, judge
 from conformance.distributed.harness import measure_tf_keras
+from conformance.distributed.kill import KILL_EPOCH, TF_TRIALS, kill_trials
 from conformance.expectations import load_expectations
 from conformance.spec import clause_ids, load_clauses
 from tests.distributed.conftest import MEASURED
@@ -49,7 +51,7 @@ def test_the_runs_are_what_they_claim_and_are_gone(live):
 
 
 @pytest.mark.parametrize("run", ["mirrored2", "mwms"])
-@pytest.mark.parametrize("clause", KERAS2_CLAUSES)
+@pytest.mark.parametrize("clause", [c for c in KERAS2_CLAUSES if c not in KILL_CLAUSES])
 def test_tf_keras_holds_the_clause(live, run, clause):
     verdict = judge(only(live, run), "keras2")[clause]
     if (run, clause) in KNOWN:
@@ -81,3 +83,31 @@ def test_the_chief_check_catches_a_worker_that_keeps_a_checkpoint(live):
     m["runs"]["mwms"][1]["backup_files"] = ["backup/chief/checkpoint"]
     assert judge(m, "keras2")["dist.files.tf-chief-backup"]
     assert judge(only(live, "mirrored2"), "keras2")["dist.files.tf-chief-backup"] is None
+
+
+@pytest.fixture(scope="module")
+def tf_kill(tmp_path_factory):
+    python = os.environ.get("TF_KERAS_PYTHON")
+    if os.environ.get("KCC_DISTRIBUTED") != "1" or not python:
+        pytest.skip("set KCC_DISTRIBUTED=1 and TF_KERAS_PYTHON to run the kill trials")
+    MEASURED["tf_kill"] = kill_trials(python, tmp_path_factory.mktemp("tf_kill"), TF_TRIALS, kind="tf")
+    return MEASURED["tf_kill"]
+
+
+def test_each_tf_worker_was_killed_inside_its_backup(tf_kill):
+    """How the kill is placed: the worker stopped after writing checkpoint ckpt-2, before the state file named it."""
+    assert [(t["point"], t["victim"]) for t in tf_kill["trials"]] == [(p, v) for p, v, _ in TF_TRIALS]
+    for t in tf_kill["trials"]:
+        assert t["paused"]["point"] == "state" and t["paused"]["epoch"] == KILL_EPOCH
+        state = t["at_kill"][t["victim"]]
+        written = "chief/ckpt-2.index" if t["victim"] == 0 else "workertemp_1/ckpt-2.index"
+        assert written in state["files"], state
+        if t["victim"] == 0:  # the chief's state file still names the checkpoint of the epoch before
+            assert state["metadata"].startswith('model_checkpoint_path: "ckpt-1"'), state
+
+
+def test_tf_keras_resumes_after_a_kill(tf_kill):
+    assert judge(tf_kill, "keras2")["dist.backup.kill-resume"] == []
+    starts = [[tr["epochs_begun"][0] for tr in t["restart"]] for t in tf_kill["trials"]]
+    assert starts == [[KILL_EPOCH] * 2, [KILL_EPOCH + 1] * 2], starts
+    assert all(gone(p) for p in tf_kill["pids"])
