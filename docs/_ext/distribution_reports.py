@@ -53,8 +53,8 @@ def _cell(text: str, literal: bool = False) -> nodes.entry:
     return nodes.entry("", para)
 
 
-def _table(head: list[str], rows: list[list[tuple[str, bool]]], widths: list[int]) -> nodes.table:
-    table = nodes.table(classes=["contract-table", "distribution-results"])
+def _table(name: str, head: list[str], rows: list[list[tuple[str, bool]]], widths: list[int]) -> nodes.table:
+    table = nodes.table(classes=["contract-table", name])
     group = nodes.tgroup(cols=len(head))
     table += group
     for w in widths:
@@ -95,7 +95,8 @@ class DistributionResults(_ReportsDirective):
         rows = [[(cid, True)] + [(CELL.get(outcomes[r["impl"]["impl"]].get(cid, "—"),
                                            outcomes[r["impl"]["impl"]].get(cid, "—")), False) for r in reports]
                 for cid in ids]
-        return [_table(["clause"] + [r["impl"]["impl"] for r in reports], rows, [30] + [12] * len(reports))]
+        return [_table("distribution-results", ["clause"] + [r["impl"]["impl"] for r in reports], rows,
+                       [30] + [12] * len(reports))]
 
 
 class DistributionRuns(_ReportsDirective):
@@ -105,7 +106,7 @@ class DistributionRuns(_ReportsDirective):
             rows.append([(r["impl"]["impl"], True), (str(r["impl"].get("version") or "—"), False),
                          (r["profile"], True), (str(r["scenarios"]), False), (f"{r['seconds']:.0f}", False),
                          (r["finished"][:10], False)])
-        return [_table(["implementation", "version", "profile", "processes", "s", "date"], rows,
+        return [_table("distribution-runs", ["implementation", "version", "profile", "processes", "s", "date"], rows,
                        [20, 8, 8, 8, 6, 10])]
 
 
