@@ -6,6 +6,7 @@ that directory was started by these tests; after each test, none may be left (zo
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -36,18 +37,35 @@ def no_process_left(tmp_path_factory):
 
 
 # The live measurements of this session, by kind: "keras3" (harness.measure), "kill" (kill.kill_trials),
-# "tf_keras" (harness.measure_tf_keras), "simulated". With KCC_DISTRIBUTED_REPORT=DIR, the session ends by
-# writing them as conformance reports into DIR (conformance.distributed.report), as
-# python -m conformance.distributed --report DIR would, without measuring again.
+# "tf_keras" (harness.measure_tf_keras), "tf_kill" (kill.kill_trials(kind="tf")), "simulated". With
+# KCC_DISTRIBUTED_REPORT=DIR, the session ends by writing them as conformance reports into DIR
+# (conformance.distributed.report), as python -m conformance.distributed --report DIR would, without measuring again.
 MEASURED: dict[str, dict] = {}
 REPORT_ENV = "KCC_DISTRIBUTED_REPORT"
 
 
+def _spool(session) -> Path:
+    """A folder that every process of this pytest session shares: with pytest-xdist, the measurements are made in
+    several workers, and each report needs all of its measurements (keras3-jax-2proc: "keras3" and "kill")."""
+    base = session.config._tmp_path_factory.getbasetemp()
+    if base.name.startswith("popen-gw"):  # an xdist worker's own folder inside the session's
+        base = base.parent
+    return base / "kcc-distributed-measurements"
+
+
 def pytest_sessionfinish(session, exitstatus):
     directory = os.environ.get(REPORT_ENV)
-    if not directory or not MEASURED:
+    if not directory:
+        return
+    spool = _spool(session)
+    spool.mkdir(parents=True, exist_ok=True)
+    for kind, measurement in MEASURED.items():
+        (spool / f"{kind}.json.tmp").write_text(json.dumps(measurement))
+        os.replace(spool / f"{kind}.json.tmp", spool / f"{kind}.json")
+    measured = {p.name[:-len(".json")]: json.loads(p.read_text()) for p in spool.glob("*.json")}
+    if not measured:
         return
     from conformance.distributed.report import reports_from
 
-    for path in reports_from(MEASURED, directory):
+    for path in reports_from(measured, directory):  # the last process to finish writes them complete
         print(f"\ndistributed report: {path}")
