@@ -17,6 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from conformance.callback_check.subject import Subject
+from conformance.callback_check.third_party import FACTORIES as THIRD_PARTY
 
 _SERVER: ThreadingHTTPServer | None = None
 
@@ -130,9 +131,6 @@ FACTORIES = {
     "ProgbarLogger": "progbar_logger", "ReduceLROnPlateau": "reduce_lr_on_plateau", "RemoteMonitor": "remote_monitor",
     "TerminateOnNaN": "terminate_on_nan",
 }
-# Third-party callbacks (installed separately): --third-party adds them.
-THIRD_PARTY = {"tqdm TqdmCallback(verbose=1)": "tqdm_callback",
-               "tqdm TqdmCallback(verbose=2)": "tqdm_callback_verbose2"}
 # Built-ins not in FACTORIES, and why.
 NOT_CHECKED = {
     "SwapEMAWeights": "needs a model compiled with an EMA optimizer (use_ema=True); the runs compile plain SGD/Adam",
@@ -147,24 +145,30 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m conformance.callback_check.builtins")
     p.add_argument("--impl", default="refimpl")
     p.add_argument("--budget", type=float, default=None)
+    p.add_argument("--run-timeout", type=float, default=None, metavar="SECONDS",
+                   help="a run that takes longer counts as a hang (default 5 on refimpl, 60 live)")
     p.add_argument("--only", action="append", default=None, help="a name of FACTORIES (repeatable)")
     p.add_argument("--json", default=None, metavar="FILE")
     p.add_argument("--jit", action="store_true", help="live implementations: compile step functions (slow)")
-    p.add_argument("--third-party", action="store_true", help="also check THIRD_PARTY (tqdm must be importable)")
+    p.add_argument("--third-party", action="store_true",
+                   help="check the third-party callbacks of conformance.callback_check.third_party instead (the "
+                        "packages must be importable)")
     args = p.parse_args(argv)
     reports = []
     from conformance.adapters import get_adapter
     from conformance.callback_check.checker import DEFAULT_TIMEOUT, LIVE_TIMEOUT
 
     adapter = get_adapter(args.impl)
-    timeout = DEFAULT_TIMEOUT["refimpl"] if adapter.name == "refimpl" else LIVE_TIMEOUT
+    timeout = args.run_timeout or (DEFAULT_TIMEOUT["refimpl"] if adapter.name == "refimpl" else LIVE_TIMEOUT)
     with Worker(adapter.id, timeout) as worker:
-        for name, factory in {**FACTORIES, **(THIRD_PARTY if args.third_party else {})}.items():
+        module = "conformance.callback_check." + ("third_party" if args.third_party else "builtins")
+        factories = THIRD_PARTY if args.third_party else FACTORIES
+        for name, factory in factories.items():
             if args.only and name not in args.only and factory not in args.only:
                 continue
             t0 = time.monotonic()
-            r = check_callback(f"conformance.callback_check.builtins:{factory}", adapter.id, budget=args.budget,
-                               worker=worker, eager=False if args.jit else None)
+            r = check_callback(f"{module}:{factory}", adapter.id, budget=args.budget,
+                               run_timeout=timeout, worker=worker, eager=False if args.jit else None)
             status = "ok" if r.ok else "; ".join(f"{f.kind} {f.where}: {f.message.splitlines()[0][:90]}"
                                                  for f in r.findings) or "; ".join(r.errors)
             if r.known:
@@ -181,25 +185,3 @@ def main(argv: list[str] | None = None) -> int:
 if __name__ == "__main__":
     sys.exit(main())
 
-
-def tqdm_callback(keras, verbose=1):
-    """tqdm's ``tqdm.keras.TqdmCallback`` (third party: ``pip install tqdm``). tqdm imports ``keras`` itself:
-    on refimpl, ``keras`` is made to name refimpl first, as a user without Keras would."""
-    if "keras" not in sys.modules and keras.__name__ != "keras":
-        sys.modules["keras"] = keras
-    from tqdm.keras import TqdmCallback
-
-    return Subject(TqdmCallback(verbose=verbose), (_tqdm_epoch_bar_counts_the_fit,))
-
-
-def _tqdm_epoch_bar_counts_the_fit(callback, record) -> None:
-    """After a fit that completed, the epoch bar stands at the last epoch that ended, plus one."""
-    last = record.last
-    if last.method == "fit" and last.outcome == "completed" and last.epochs:
-        assert callback.epoch_bar.n == last.epochs[-1] + 1, (
-            f"the epoch bar shows {callback.epoch_bar.n} after a fit whose last epoch to end was "
-            f"{last.epochs[-1]} (0-based)")
-
-
-def tqdm_callback_verbose2(keras):
-    return tqdm_callback(keras, verbose=2)

@@ -5,8 +5,8 @@
 
 The package's code runs unchanged: this script only builds the model (same weights, same data on both sides),
 calls fit() with the package's callback, and reads back what the package produced with the package's own
-readers (tqdm's bars, livelossplot's logger, mlflow's tracking client, optuna's study). OUTDIR/observed.json
-holds the observations; tests/integration/test_packages.py compares the two sides.
+readers (tqdm's bars, livelossplot's logger, mlflow's tracking client, optuna's study, aim's repository).
+OUTDIR/observed.json holds the observations; tests/integration/test_packages.py compares the two sides.
 """
 
 from __future__ import annotations
@@ -152,19 +152,31 @@ def run_optuna(out: Path) -> dict:
 def run_aim(out: Path) -> dict:
     from aim import Repo
     from aim.keras import AimCallback
+    from aim.sdk.index_manager import RepoIndexManager
 
     repo = out / "aim"
     repo.mkdir(parents=True, exist_ok=True)
     model, data, val = build()
-    callback = AimCallback(repo=str(repo), experiment="integration")
+    # no system metrics (CPU, memory: they differ run to run) and no captured terminal output
+    callback = AimCallback(repo=str(repo), experiment="integration", system_tracking_interval=None,
+                           log_system_params=False, capture_terminal_logs=False)
     fit(model, data, val, [callback])
-    callback.close() if hasattr(callback, "close") else None
+    callback.close()
+    # aim writes each run to its own chunk; queries read the repository's index, which `aim up` (or `aim
+    # storage reindex`) brings up to date in the background. Without it a query finds no run, on Keras 3 as
+    # on refimpl: index the runs here, as `aim up` would.
+    reader = Repo(str(repo))
+    runs = reader.list_all_runs()
+    for run_hash in runs:
+        RepoIndexManager.get_index_manager(reader).index(run_hash)
     series = {}
     for metric in Repo(str(repo)).query_metrics("").iter():
-        steps, values = metric.values.sparse_numpy()
         context = json.dumps(metric.context.to_dict(), sort_keys=True)
-        series[f"{metric.name} {context}"] = [[int(s), float(v)] for s, v in zip(steps, values)]
-    return {"series": dict(sorted(series.items())), "weights": weights(model)}
+        series[f"{metric.name} {context}"] = {"epochs": metric.epochs.values_list(),
+                                              "values": [float(v) for v in metric.values.values_list()]}
+    experiments = sorted(run.experiment for run in Repo(str(repo)).iter_runs())
+    return {"runs": len(runs), "experiments": experiments, "series": dict(sorted(series.items())),
+            "weights": weights(model)}
 
 
 RUNNERS = {"tqdm": run_tqdm, "livelossplot": run_livelossplot, "mlflow": run_mlflow, "optuna": run_optuna,

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-PACKAGES = ("tqdm", "livelossplot", "mlflow", "optuna")
+PACKAGES = ("tqdm", "livelossplot", "mlflow", "optuna", "aim")
 SCRIPT = Path(__file__).with_name("packages.py")
 ROOT = Path(__file__).resolve().parents[2]
 REL = 1e-5
