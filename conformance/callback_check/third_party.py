@@ -91,12 +91,35 @@ def optuna_pruning_callback(keras):
 
 # -------------------------------------------------------------------------------------------------------- aim
 def aim_callback(workdir: Path, keras):
-    """aim's ``aim.keras.AimCallback`` with a repository in ``workdir``, without system tracking threads."""
+    """aim's ``aim.keras.AimCallback`` with a repository in ``workdir``, without system tracking threads.
+
+    aim keeps each run in RocksDB databases, whose write-ahead logs end in ``.log``: those are read by opening
+    their database read-only with aim's own RocksDB binding and reading every key, not as text."""
+    from conformance.callback_check.readers import DEFAULT_READERS
+    from conformance.callback_check.subject import Subject
+
     _as_keras(keras)
     from aim.keras import AimCallback
 
-    return AimCallback(repo=str(workdir), experiment="callback-check", system_tracking_interval=None,
-                       log_system_params=False, capture_terminal_logs=False)
+    callback = AimCallback(repo=str(workdir), experiment="callback-check", system_tracking_interval=None,
+                           log_system_params=False, capture_terminal_logs=False)
+
+    def read_log(path: Path):
+        if not (path.parent / "CURRENT").exists():  # not a RocksDB directory: a text log
+            return DEFAULT_READERS[".log"](path)
+        return _read_rocksdb(path.parent)
+
+    return Subject(callback, readers={".log": read_log})
+
+
+def _read_rocksdb(directory: Path) -> int:
+    """The number of keys of the RocksDB database in `directory`, opened read-only; raises if it cannot open."""
+    import aimrocks
+
+    db = aimrocks.DB(str(directory), aimrocks.Options(create_if_missing=False), read_only=True)
+    keys = db.iterkeys()
+    keys.seek_to_first()
+    return sum(1 for _ in keys)
 
 
 FACTORIES = {
