@@ -107,3 +107,28 @@ def test_package_callback_matches_keras3(package, tmp_path):
     normalize = NORMALIZE.get(package, lambda observed: observed)
     found = differences(normalize(live["observed"]), normalize(mine["observed"]), package)
     assert not found, "\n".join(found[:20])
+
+
+CHECKED = {"tqdm_callback": 1, "livelossplot_callback": 0, "mlflow_callback": 0, "optuna_pruning_callback": 0}
+
+
+@pytest.mark.parametrize("factory", CHECKED)
+def test_callback_check_on_the_packages_callbacks(factory, tmp_path):
+    """The callback check on refimpl: tqdm's finding (docs/conformance/callbacks.rst) is found, the others pass."""
+    _, ours = _pythons()
+    target = f"conformance.callback_check.third_party:{factory}"
+    command = [ours, "-m", "conformance", "--callback", target, "--budget", "5", "--run-timeout", "30", "-q"]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=400, cwd=ROOT,
+                          env={**os.environ, "TMPDIR": str(tmp_path)})
+    assert done.returncode == CHECKED[factory], done.stdout[-3000:] + done.stderr[-2000:]
+    if CHECKED[factory]:
+        assert "INVARIANT _tqdm_epoch_bar_counts_the_fit: the epoch bar shows 0 after a fit" in done.stdout
+
+
+def test_the_tqdm_snippet_replays_the_finding(tmp_path):
+    """tests/callback_check/tqdm_second_fit.py, the check's shrunk run, raises the finding it was printed for."""
+    _, ours = _pythons()
+    done = subprocess.run([ours, str(ROOT / "tests" / "callback_check" / "tqdm_second_fit.py")], capture_output=True,
+                          text=True, timeout=170, cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.returncode == 1
+    assert "Finding: invariant _tqdm_epoch_bar_counts_the_fit: the epoch bar shows 0" in done.stderr
