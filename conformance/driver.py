@@ -168,10 +168,11 @@ def recorder_classes(keras: ModuleType) -> dict[str, type]:
             x, y, _ = self.rec.val_data
             self.rec.depth += 1
             try:
+                kw = {"callbacks": [self]} if self.rec.session.eval_callbacks else {}
                 if method == "evaluate":
-                    self.rec.session.model.evaluate(x, y, verbose=0, callbacks=[self])
+                    self.rec.session.model.evaluate(x, y, verbose=0, **kw)
                 else:
-                    self.rec.session.model.predict(x, verbose=0, callbacks=[self])
+                    self.rec.session.model.predict(x, verbose=0, **kw)
             finally:
                 self.rec.depth -= 1
 
@@ -446,6 +447,9 @@ class Session:
         scenario: The scenario (its setup; its calls are run one by one with `call`).
     """
 
+    # Whether evaluate() and predict() take callbacks (False: Keras 2.2 and older, where only fit() does).
+    eval_callbacks = True
+
     def __init__(self, keras: ModuleType, scenario: Scenario):
         self.keras, self.scenario = keras, scenario
         self.classes = recorder_classes(keras)
@@ -478,7 +482,10 @@ class Session:
         return getattr(self.keras.utils, "PyDataset", None) or self.keras.utils.Sequence
 
     def invoke(self, method: str, callbacks: list, kwargs: dict[str, Any]) -> Any:
-        """Call `model.<method>(callbacks=callbacks, **kwargs)` (Keras 3 argument names)."""
+        """Call `model.<method>(callbacks=callbacks, **kwargs)` (Keras 3 argument names; evaluate() and predict()
+        get no callbacks where `eval_callbacks` is False)."""
+        if method != "fit" and not self.eval_callbacks:
+            return getattr(self.model, method)(**kwargs)
         return getattr(self.model, method)(callbacks=callbacks, **kwargs)
 
     # ------------------------------------------------------------------------------------------ inputs

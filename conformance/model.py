@@ -172,6 +172,8 @@ class _Walk:
         self.keys = metric_keys(scenario, profile)
         self.metrics = tuple(metric_names(scenario, profile)[1:])
         self.legacy, self.no_logs = legacy_names(), no_logs_hooks()
+        # Keras 2.2 and older had no test or predict hooks: only fit() takes callbacks (conformance.profiles)
+        self.eval_hooks = facts(profile).eval_callbacks
         self.epoch: int | None = None
         self.raised = False
 
@@ -182,7 +184,7 @@ class _Walk:
     def hook(self, name: str, index: int | None, run: str, group: tuple[int, int] | None = None,
              validated: bool = False, keys: frozenset[str] | None = None, depth: int = 0,
              recorders: tuple[int, ...] | None = None) -> None:
-        if self.raised:
+        if self.raised or (not self.eval_hooks and name.startswith(("on_test", "on_predict"))):
             return
         keys = self.keys_of(name, validated) if keys is None else keys
         if name == "on_epoch_end" and self.call.lr_schedule:

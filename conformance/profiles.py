@@ -19,9 +19,16 @@ class ProfileFacts:
     """What the suite knows about one profile besides the hook table.
 
     Args:
-        name: `keras3`, `keras2`, `keras1` or `keras0`.
+        name: `keras3`, `tf-keras`, `keras2`, `keras1` or `keras0`.
+        releases: The real releases the profile describes, in words (shown in the docs' tables).
+        measured: The releases the profile was checked against live (conformance/expectations/ holds what they
+            do differently); empty when none is run here.
         lr_key: The epoch logs key LearningRateScheduler writes (`learning_rate`; `lr` before Keras 3).
-        metric_names: How a compiled metric is logged when not under its own name (Keras 2: accuracy as `acc`).
+        metric_names: How a compiled metric is logged when not under its own name (Keras 2.2 and 1.2: accuracy
+            as `acc`, `mae` under its function's name `mean_absolute_error`).
+        eval_callbacks: evaluate() and predict() take callbacks, and fit's validation run calls the test hooks
+            (Keras 2.3 and later); when False (Keras 2.2 and older) the Callback class has no test or predict
+            hooks and only fit() takes callbacks.
         running_means: Training batch-end values are running means over the epoch (Keras 3); when False they
             are each batch's own values, averaged into the epoch by BaseLogger (Keras 2, 1, 0).
         full_signatures: fit/evaluate/predict accept generators, PyDatasets, steps, validation_freq,
@@ -33,8 +40,11 @@ class ProfileFacts:
     """
 
     name: str
+    releases: str = ""
+    measured: tuple[str, ...] = ()
     lr_key: str = "lr"
     metric_names: dict[str, str] = field(default_factory=dict)
+    eval_callbacks: bool = True
     running_means: bool = False
     full_signatures: bool = True
     accuracy_only: bool = False
@@ -63,12 +73,22 @@ class ProfileFacts:
         return "errors.bad-fit-arguments" in clause_ids(self.name)
 
 
+# How Keras 2.2 and 1.2 log the metrics the scenarios compile (measured on Keras 2.2.4 and 1.2.2).
+LEGACY_METRIC_NAMES = {"accuracy": "acc", "mae": "mean_absolute_error", "mse": "mean_squared_error"}
+
 TABLE: dict[str, ProfileFacts] = {p.name: p for p in (
-    ProfileFacts("keras3", lr_key="learning_rate", running_means=True, min_epochs=0),
-    ProfileFacts("keras2", metric_names={"accuracy": "acc"}),
-    # Keras 1.2.2 logs accuracy as acc, measured through the harness (seed 002's prose says accuracy)
-    ProfileFacts("keras1", metric_names={"accuracy": "acc"}, full_signatures=False),
-    ProfileFacts("keras0", full_signatures=False, accuracy_only=True, initial_epoch=False, needs_batch_size=True),
+    ProfileFacts("keras3", "Keras 3.0 to 3.15", ("keras3-jax", "keras3-torch"), lr_key="learning_rate",
+                 running_means=True, min_epochs=0),
+    ProfileFacts("tf-keras", "tf-keras 2.15 to 2.21 (tf.keras of TensorFlow 2.x)", ("tf_keras",),
+                 metric_names={"accuracy": "acc"}),
+    # Keras 2.2.4 and 1.2.2, measured: accuracy is logged as acc, the other metrics under their function's name
+    # (metrics=['mae'] logs mean_absolute_error; seed 002's prose says accuracy)
+    ProfileFacts("keras2", "standalone Keras 2.0 to 2.3 (seed 003's system)", ("keras-2.2.4",),
+                 metric_names=LEGACY_METRIC_NAMES, eval_callbacks=False, full_signatures=False),
+    ProfileFacts("keras1", "Keras 1.0 to 1.2 (seed 002's system)", ("keras-1.2.2",),
+                 metric_names=LEGACY_METRIC_NAMES, full_signatures=False),
+    ProfileFacts("keras0", "Keras 0.x of May 2015 (seed 000's system; not on PyPI)", (), full_signatures=False,
+                 accuracy_only=True, initial_epoch=False, needs_batch_size=True),
 )}
 assert tuple(TABLE) == PROFILES, "one row per profile of the spec"
 

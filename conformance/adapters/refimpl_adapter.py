@@ -8,11 +8,12 @@ from typing import Any
 
 from conformance.adapters import Adapter, AdapterUnavailable
 from conformance.driver import Session
+from conformance.profiles import facts
 from conformance.scenario import ACTIVATIONS, INPUT_DIM, LOSSES, OUTPUT_DIM, Scenario
 
 
 class DialectSession(Session):
-    """A session on `refimpl.dialects.keras2` (Keras 2's API is a superset of what the driver uses)."""
+    """A session on `refimpl.dialects.keras2` / `tf_keras` (Keras 2's API is a superset of what the driver uses)."""
 
     def dataset_base(self) -> type:
         utils = self.keras.utils
@@ -68,7 +69,7 @@ class RefimplAdapter(Adapter):
     """`import refimpl as keras` for keras3; `refimpl.dialects.<profile>` for the older profiles."""
 
     name = "refimpl"
-    profiles = ("keras3", "keras2", "keras1", "keras0")
+    profiles = ("keras3", "tf-keras", "keras2", "keras1", "keras0")
     install = "pip install keras-callback-contract"
 
     def module(self) -> ModuleType:
@@ -81,7 +82,7 @@ class RefimplAdapter(Adapter):
         if profile == "keras3":
             return self.module()
         try:
-            return importlib.import_module(f"refimpl.dialects.{profile}")
+            return importlib.import_module(f"refimpl.dialects.{profile.replace('-', '_')}")
         except ImportError as e:
             raise AdapterUnavailable(f"refimpl has no dialect for profile {profile!r} ({e})") from e
 
@@ -93,4 +94,6 @@ class RefimplAdapter(Adapter):
     def start(self, scenario: Scenario, profile: str = "keras3") -> Any:
         if profile in ("keras1", "keras0"):
             return LegacySession(self.dialect(profile), scenario, profile)
-        return DialectSession(self.dialect(profile), scenario)
+        session = DialectSession(self.dialect(profile), scenario)
+        session.eval_callbacks = facts(profile).eval_callbacks  # keras2: only fit() takes callbacks
+        return session

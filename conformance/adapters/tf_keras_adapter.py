@@ -1,4 +1,4 @@
-"""tf-keras 2.x, the keras2 profile's real implementation."""
+"""tf-keras 2.x, the tf-keras profile's real implementation."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ class TfKerasAdapter(Adapter):
     """`import tf_keras` (needs TensorFlow)."""
 
     name = "tf_keras"
-    profiles = ("keras2",)
+    profiles = ("tf-keras",)
     install = "pip install 'keras-callback-contract[tf-keras]'"
 
     def module(self) -> ModuleType:

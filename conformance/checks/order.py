@@ -15,6 +15,7 @@ from conformance.checks._common import (
     val_blocks,
 )
 from conformance.model import legacy_names
+from conformance.profiles import facts
 from conformance.scenario import train_val_sizes, val_batch_size
 
 
@@ -24,6 +25,10 @@ def _brackets(ctx: CheckContext) -> Result:
     out = []
     for r in ctx.full():
         hooks = [e.hook for e in ctx.outer(r)]
+        if ctx.call.method != "fit" and not facts(ctx.profile).eval_callbacks:
+            if hooks:  # the recorders were not passed to the call (Keras 2.2: only fit() takes callbacks)
+                out.append(f"recorder {r}: {ctx.call.method}() takes no callbacks, yet it heard {hooks[:3]}")
+            continue
         begins, ends = hooks.count(f"{first}_begin"), hooks.count(f"{first}_end")
         if ctx.call.method != "fit":
             begins, ends = min(begins, 1), min(ends, 1)  # fit's validation also has on_test_*

@@ -51,3 +51,26 @@ def _params_eval(ctx: CheckContext) -> Result:
             if e.params != want:
                 out.append(f"{e.hook}{' (nested)' if e.depth else ''}: params {e.params}, expected {want}")
     return out[:2]
+
+
+@check("params.fit-legacy", when=("fit", "clean"))
+def _params_fit_legacy(ctx: CheckContext) -> Result:
+    from conformance.model import metric_names
+    from conformance.scenario import batch_size_of, train_val_sizes
+
+    call = ctx.call
+    names = metric_names(ctx.scenario, ctx.profile)
+    validates = call.validation is not None
+    n_train, _ = train_val_sizes(call)
+    want = {"batch_size": batch_size_of(call), "do_validation": validates, "verbose": 0,
+            "metrics": names + ([f"val_{n}" for n in names] if validates else [])}
+    if ctx.profile == "keras1":
+        want.update(nb_epoch=call.epochs, nb_sample=n_train)
+    else:
+        want.update(epochs=call.epochs, samples=n_train, steps=None)
+    out = []
+    for r in ctx.full():
+        for e in by_hook(ctx.outer(r), "on_train_begin"):
+            if e.params != want:
+                out.append(f"on_train_begin params {e.params}, expected {want}")
+    return out

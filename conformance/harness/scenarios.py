@@ -24,7 +24,7 @@ from conformance.scenario import (
     class_weights,
 )
 
-APIS = ("keras0", "keras1", "keras2", "keras3")
+APIS = ("keras0", "keras1", "keras2", "tf-keras", "keras3")
 # The hooks a "full" recorder overrides: what the era's Callback class had. Keras 0.3-2.2 had on_batch_begin/end
 # and no test/predict hooks (on_train_batch_*, on_test_*, on_predict_* arrived in Keras 2.3 / tf.keras).
 _OLD_HOOKS = ["on_train_begin", "on_train_end", "on_epoch_begin", "on_epoch_end", "on_batch_begin", "on_batch_end"]
@@ -74,6 +74,8 @@ def concrete(scenario: Scenario, api: str) -> dict[str, Any]:
     """
     if api not in APIS:
         raise ValueError(f"api must be one of {', '.join(APIS)}, not {api!r}")
+    if api == "tf-keras":
+        api = "keras3"  # tf-keras 2.15+ spells these calls as Keras 3 does (learning_rate, callbacks everywhere)
     task = scenario.task
     if scenario.steps_per_execution != 1:
         raise Unexpressible("steps_per_execution")

@@ -27,7 +27,7 @@ _active: Path | None = None
 KINDS: tuple[str, ...] = ("order", "logs-keys", "logs-values", "params", "state", "errors", "distribution")
 # Kinds judged on a distributed measurement (conformance/distributed/), not on the scenario suite's calls.
 MEASURED_KINDS: tuple[str, ...] = ("distribution",)
-PROFILES: tuple[str, ...] = ("keras3", "keras2", "keras1", "keras0")
+PROFILES: tuple[str, ...] = ("keras3", "tf-keras", "keras2", "keras1", "keras0")
 
 _CLAUSE_REQUIRED = ("id", "kind", "profiles", "statement", "source")
 _CLAUSE_OPTIONAL = ("hooks", "since", "notes")

@@ -42,7 +42,7 @@ class ProgbarLogger(Callback):
         super().set_params(params)
         verbose = params.get("verbose", 1)
         self.verbose = 1 if verbose == "auto" else int(verbose or 0)
-        self.epochs = params.get("epochs", 1)
+        self.epochs = params.get("epochs", params.get("nb_epoch", 1))  # Keras 1's params say nb_epoch
         self.target = params.get("steps")
 
     def _start(self):

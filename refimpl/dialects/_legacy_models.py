@@ -62,13 +62,17 @@ class LegacyParams(Callback):
 
     Args:
         extra: the keys to add.
+        drop: Keras 3 keys the release did not have (Keras 1.2.2: ``epochs``, ``steps``). Defaults to none.
     """
 
-    def __init__(self, extra: dict):
+    def __init__(self, extra: dict, drop: tuple[str, ...] = ()):
         super().__init__()
         self.extra = extra
+        self.drop = drop
 
     def set_params(self, params: dict) -> None:
+        for key in self.drop:
+            params.pop(key, None)
         params.update(self.extra)
         super().set_params(params)
 

@@ -8,6 +8,7 @@ import numpy as np
 
 from .. import losses as losses_module
 from .. import metrics as metrics_module
+from ..profiles import logged_metric_name
 
 
 class CompiledMetrics:
@@ -30,10 +31,11 @@ class CompiledMetrics:
         for spec, weighted in self.specs:
             metric = metrics_module.get(spec)
             if isinstance(metric, str):
-                name = metric
-                if self.profile.accuracy_key and name == "accuracy":
-                    name = self.profile.accuracy_key
+                name = logged_metric_name(self.profile, metric)
                 metric = metrics_module.resolve_accuracy(name, y_shape or pred_shape, pred_shape, self.loss)
+            elif isinstance(spec, str) and (name := logged_metric_name(self.profile, spec)) != spec:
+                metric = metrics_module.get(spec)
+                metric.name = name  # Keras 2.2 and 1.2 log 'mae' as mean_absolute_error
             elif not isinstance(spec, str) and not isinstance(spec, metrics_module.Metric):
                 metric = metrics_module.get(spec)  # a function: a fresh wrapper each time
             elif isinstance(spec, metrics_module.Metric):

@@ -15,6 +15,7 @@ import numpy as np
 from ..callbacks.callback_list import CallbackList
 from ..layers.base import forward
 from ..losses import Loss
+from ..profiles import logged_metric_name
 from . import arguments as args
 from .data import ArraySource, EpochBatches, executions, warn_ran_out, weigh_classes
 from .fit_state import FitState
@@ -208,6 +209,8 @@ def fit(model, config: args.FitConfig):
                            profile=profile, fit_state=state, verbose=verbose, epochs=epochs,
                            steps=train_batches.steps_per_epoch)
     model.history = cb_list.history
+    # Keras 2.2 and older: fit's validation run calls no hook (their Callback has no test hooks)
+    val_cb_list = cb_list if profile.eval_callbacks else CallbackList([], model=model, profile=profile)
     step = Step(model)
     step.check_trainable()
     if getattr(model.optimizer, "_built_for", True) is None:
@@ -224,7 +227,7 @@ def fit(model, config: args.FitConfig):
             warn_ran_out("x", config.steps_per_epoch, epochs)
             break
         if val_batches is not None and args.should_validate(epoch, config.validation_freq):
-            val_logs = run_test_loop(model, val_batches, cb_list, step, spe, profile)
+            val_logs = run_test_loop(model, val_batches, val_cb_list, step, spe, profile)
             epoch_logs.update({"val_" + k: v for k, v in val_logs.items()})
         training_logs = dict(epoch_logs)
         cb_list.on_epoch_end(epoch, epoch_logs)
@@ -322,8 +325,7 @@ def evaluate(model, x, y, batch_size, verbose, sample_weight, steps, callbacks, 
     names = model._compiled.metrics_names
     if not logs:
         return None
-    if profile_acc := model._profile.accuracy_key:
-        names = [profile_acc if n == "accuracy" else n for n in names]
+    names = [logged_metric_name(model._profile, n) for n in names]
     values = [logs[name] for name in names]
     return values[0] if len(values) == 1 else values
 

@@ -7,9 +7,11 @@ What differs from Keras 3 (profile ``keras1``):
   Keras 2/3 names (``epochs``, ``units``, ``kernel_initializer``) raise a TypeError naming the Keras 1 name.
 - Batch-begin logs carry ``batch`` and ``size``; batch-end logs the batch's own ``loss`` and ``acc``;
   ``BaseLogger`` (added first to every ``fit``) averages them into the epoch logs; the LR callbacks write
-  ``lr``; ``self.params`` also has ``batch_size``, ``nb_epoch``, ``nb_sample``, ``do_validation``, ``metrics``.
-- ``metrics=['accuracy']`` is logged as ``acc`` / ``val_acc``, as Keras 1.2.2 does (the seed page says
-  ``accuracy`` / ``val_accuracy``; measured through the harness, ``conformance/harness``).
+  ``lr``; ``self.params`` holds Keras 1.2.2's keys: ``batch_size``, ``do_validation``, ``metrics``, ``nb_epoch``,
+  ``nb_sample``, ``verbose``.
+- ``metrics=['accuracy']`` is logged as ``acc`` / ``val_acc`` and ``metrics=['mae']`` as ``mean_absolute_error``,
+  as Keras 1.2.2 does (the seed page says ``accuracy`` / ``val_accuracy``; measured through the harness,
+  ``conformance/harness``); ``on_train_end`` gets ``{}``.
 - Callbacks take Keras 1/2 argument names (``period``, ``epsilon``) without a DeprecationWarning.
 """
 

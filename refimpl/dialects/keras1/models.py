@@ -29,8 +29,9 @@ class Model(DialectModel, _models.Model):
     Build it functionally, ``Model(input=inputs, output=outputs)``, or use ``Sequential``. Batch-begin logs
     carry ``batch`` and ``size``, batch-end logs the batch's own ``loss`` and metrics, and ``BaseLogger``
     (added first to every ``fit``) averages them into the epoch's logs. ``self.params`` holds Keras 1's
-    ``batch_size``, ``nb_epoch``, ``nb_sample``, ``do_validation`` and ``metrics`` besides ``verbose``,
-    ``epochs`` and ``steps``.
+    ``batch_size``, ``nb_epoch``, ``nb_sample``, ``do_validation``, ``metrics`` and ``verbose``: exactly Keras
+    1.2.2's keys (measured), without Keras 3's ``epochs`` and ``steps``. ``metrics=['mae']`` is logged as
+    ``mean_absolute_error``, ``['accuracy']`` as ``acc``.
 
     Example:
         >>> import numpy as np
@@ -92,10 +93,10 @@ class Model(DialectModel, _models.Model):
             TypeError: for an argument Keras 1 did not have (``epochs=`` suggests ``nb_epoch``).
         """
         reject_kwargs("fit()", kwargs, _RENAMES, _FIT_ARGS, "Keras 1")
-        logged = ["acc" if n == "accuracy" else n for n in self.metrics_names]  # Keras 1.2.2's logs names
+        logged = [profiles.logged_metric_name(self._profile, n) for n in self.metrics_names]  # Keras 1.2.2's
         extra = legacy_fit_params(x, batch_size, nb_epoch, verbose, validation_split, validation_data, logged)
         return super().fit(x, y, batch_size=batch_size, epochs=nb_epoch, verbose=verbose,
-                           callbacks=with_callbacks_first([LegacyParams(extra)], callbacks),
+                           callbacks=with_callbacks_first([LegacyParams(extra, drop=("epochs", "steps"))], callbacks),
                            validation_split=validation_split, validation_data=validation_data, shuffle=shuffle,
                            class_weight=class_weight, sample_weight=sample_weight, initial_epoch=initial_epoch)
 

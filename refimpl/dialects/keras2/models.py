@@ -1,15 +1,21 @@
-"""Keras 2 models: ``Sequential`` and ``Model`` on the ``keras2`` profile, with ``fit_generator`` and friends."""
+"""Keras 2 models: ``Sequential`` and ``Model`` on the ``keras2`` profile (Keras 2.2.4's callback behaviour,
+measured), with ``fit_generator`` and friends."""
 
 from __future__ import annotations
 
 from ... import models as _models
 from ... import profiles
-from .._legacy_models import DialectModel, load_model_into
+from .._legacy_models import DialectModel, LegacyParams, legacy_fit_params, load_model_into, with_callbacks_first
 from . import optimizers
+
+_NO_CALLBACKS = ("{}() got an unexpected keyword argument 'callbacks': in Keras 2.2 only fit() takes callbacks "
+                 "(evaluate() and predict() take them from Keras 2.3 on; use refimpl.dialects.tf_keras for that).")
 
 
 class Model(DialectModel, _models.Model):
-    """A Keras 2 model: ``acc``/``val_acc`` log names, per-batch values, BaseLogger, ``lr`` in logs.
+    """A Keras 2 model as Keras 2.2.4 behaved: ``acc``/``val_acc`` and ``mean_absolute_error`` log names,
+    per-batch values, BaseLogger, ``lr`` in logs, ``on_train_end`` with ``{}``, Keras 2.2's ``self.params``, and
+    callbacks in ``fit`` only (its validation run calls no hook; ``evaluate``/``predict`` take no callbacks).
 
     Build it functionally, ``Model(inputs, outputs)`` (Keras 1's ``input=``/``output=`` warn), or use
     ``Sequential``.
@@ -47,6 +53,72 @@ class Model(DialectModel, _models.Model):
         super().compile(optimizer=optimizers.get(optimizer), loss=loss, metrics=metrics, loss_weights=loss_weights,
                         weighted_metrics=weighted_metrics, **kwargs)
 
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose=1, callbacks=None, validation_split=0.0,
+            validation_data=None, shuffle=True, class_weight=None, sample_weight=None, initial_epoch=0,
+            steps_per_epoch=None, validation_steps=None, **kwargs):
+        """Train for ``epochs`` epochs (Keras 2.2 signature; Keras 3 arguments pass through); return the History.
+
+        ``self.params`` holds what Keras 2.2.4 gave callbacks: for arrays ``batch_size``, ``do_validation``,
+        ``epochs``, ``metrics`` (every logs name, ``val_`` ones too), ``samples``, ``steps`` (None unless
+        ``steps_per_epoch``) and ``verbose``; for a generator ``do_validation``, ``epochs``, ``metrics``,
+        ``steps`` and ``verbose``.
+
+        Args:
+            x: inputs: an array, a generator or a ``Sequence``.
+            y: targets, for arrays.
+            batch_size: samples per batch. Defaults to `None` (32).
+            epochs: number of epochs. Defaults to `1`.
+            verbose: 0, 1 or 2. Defaults to `1`.
+            callbacks: callbacks. Defaults to `None`.
+            validation_split: fraction of the arrays held out for validation. Defaults to `0.0`.
+            validation_data: ``(x_val, y_val)`` or a generator. Defaults to `None`.
+            shuffle: shuffle the samples every epoch. Defaults to `True`.
+            class_weight: ``{class: weight}``. Defaults to `None`.
+            sample_weight: one weight per sample. Defaults to `None`.
+            initial_epoch: the epoch to start from. Defaults to `0`.
+            steps_per_epoch: batches per epoch. Defaults to `None`.
+            validation_steps: batches per validation run. Defaults to `None`.
+            **kwargs: Keras 3 arguments (``validation_freq``…) and Keras 1's ``nb_epoch`` (deprecated).
+        """
+        names = [self._logged_name(n) for n in self.metrics_names]
+        extra = legacy_fit_params(x, batch_size or 32, epochs, verbose, validation_split, validation_data, names)
+        extra.pop("nb_epoch")
+        samples = extra.pop("nb_sample")
+        if isinstance(x, (list, tuple)) or hasattr(x, "shape"):  # arrays
+            extra.update(samples=None if steps_per_epoch else samples, steps=steps_per_epoch)
+        else:
+            extra.pop("batch_size")
+        extra["epochs"] = kwargs.get("nb_epoch", epochs)
+        return super().fit(x, y, batch_size=batch_size, epochs=epochs, verbose=verbose,
+                           callbacks=with_callbacks_first([LegacyParams(extra)], callbacks),
+                           validation_split=validation_split, validation_data=validation_data, shuffle=shuffle,
+                           class_weight=class_weight, sample_weight=sample_weight, initial_epoch=initial_epoch,
+                           steps_per_epoch=steps_per_epoch, validation_steps=validation_steps, **kwargs)
+
+    def _logged_name(self, name: str) -> str:
+        return profiles.logged_metric_name(self._profile, name)
+
+    def evaluate(self, x=None, y=None, batch_size=None, verbose=1, sample_weight=None, steps=None, **kwargs):
+        """Return the loss (and metrics) on ``x``, ``y`` (Keras 2.2 signature: no callbacks).
+
+        Raises:
+            TypeError: for ``callbacks=`` (Keras 2.2's evaluate had none).
+        """
+        if "callbacks" in kwargs and self._profile.eval_callbacks is False:
+            raise TypeError(_NO_CALLBACKS.format("evaluate"))
+        return super().evaluate(x, y, batch_size=batch_size, verbose=verbose, sample_weight=sample_weight,
+                                steps=steps, **kwargs)
+
+    def predict(self, x, batch_size=None, verbose=0, steps=None, **kwargs):
+        """Return the model's outputs for ``x`` (Keras 2.2 signature: no callbacks).
+
+        Raises:
+            TypeError: for ``callbacks=`` (Keras 2.2's predict had none).
+        """
+        if "callbacks" in kwargs and self._profile.eval_callbacks is False:
+            raise TypeError(_NO_CALLBACKS.format("predict"))
+        return super().predict(x, batch_size=batch_size, verbose=verbose, steps=steps, **kwargs)
+
     def fit_generator(self, generator, steps_per_epoch=None, epochs=1, verbose=1, callbacks=None,
                       validation_data=None, validation_steps=None, class_weight=None, max_queue_size=10, workers=1,
                       use_multiprocessing=False, shuffle=True, initial_epoch=0):
@@ -75,14 +147,14 @@ class Model(DialectModel, _models.Model):
                         class_weight=class_weight, shuffle=shuffle, initial_epoch=initial_epoch)
 
     def evaluate_generator(self, generator, steps=None, max_queue_size=10, workers=1, use_multiprocessing=False,
-                           verbose=0, callbacks=None):
+                           verbose=0, **kwargs):
         """Evaluate on batches from a generator (Keras 2); returns what ``evaluate`` returns."""
-        return self.evaluate(generator, steps=steps, verbose=verbose, callbacks=callbacks)
+        return self.evaluate(generator, steps=steps, verbose=verbose, **kwargs)
 
     def predict_generator(self, generator, steps=None, max_queue_size=10, workers=1, use_multiprocessing=False,
-                          verbose=0, callbacks=None):
+                          verbose=0, **kwargs):
         """Predict on batches from a generator (Keras 2); returns the stacked outputs."""
-        return self.predict(generator, steps=steps, verbose=verbose, callbacks=callbacks)
+        return self.predict(generator, steps=steps, verbose=verbose, **kwargs)
 
 
 class Sequential(Model, _models.Sequential):
