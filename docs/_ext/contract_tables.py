@@ -38,7 +38,7 @@ from sphinx.util.docutils import SphinxDirective
 logger = logging.getLogger(__name__)
 
 SPEC_DIR = Path(__file__).resolve().parents[2] / "conformance" / "spec"
-PROFILES = ("keras3", "keras2", "keras1", "keras0")
+PROFILES = ("keras3", "tf-keras", "keras2", "keras1", "keras0")
 
 # The spec's sentences are plain text with code names in them (``fit()``, ``val_*``, ``model.stop_training``).
 # Marking those as inline literals renders them as code and keeps rst's markup characters (``*``, ``_``)
@@ -176,6 +176,26 @@ class ContractSummary(ContractDirective):
         return [self.table(headers, rows, [20] + [10] * len(PROFILES))]
 
 
+class ContractProfiles(ContractDirective):
+    """The profiles, the real releases each describes and the releases the suite runs it against
+    (conformance/profiles.py)."""
+
+    def run(self) -> list[nodes.Node]:
+        self.spec()
+        from conformance.profiles import TABLE
+
+        self.env.note_dependency(str(SPEC_DIR.parent / "profiles.py"))
+        rows = [
+            [
+                fixed_paragraph(name, literal=True),
+                self.translatable_paragraph(spec_text_to_rst(facts.releases)),
+                fixed_paragraph(", ".join(facts.measured) or "-"),
+            ]
+            for name, facts in TABLE.items()
+        ]
+        return [self.table(["Profile", "Releases it describes", "Checked live against"], rows, [16, 50, 34])]
+
+
 class ContractHooks(ContractDirective):
     option_spec = {"profile": _profile}
 
@@ -272,6 +292,7 @@ def outline(calls: list[tuple[str, int | None, Any]]) -> str:
 def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("contract-clauses", ContractClauses)
     app.add_directive("contract-summary", ContractSummary)
+    app.add_directive("contract-profiles", ContractProfiles)
     app.add_directive("contract-hooks", ContractHooks)
     app.add_directive("contract-hook-sequence", ContractHookSequence)
     app.connect("autodoc-process-docstring", link_hooks_to_logs_tables)

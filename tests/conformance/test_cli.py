@@ -21,14 +21,14 @@ def test_unknown_impl_lists_the_known_ones(capsys):
 
 def test_unknown_profile_and_backend(capsys):
     assert main(["--profile", "keras9"]) == 2
-    assert "keras3, keras2, keras1, keras0" in capsys.readouterr().err
+    assert "keras3, tf-keras, keras2, keras1, keras0" in capsys.readouterr().err
     with pytest.raises(UnknownImplementation, match="known backends: jax, torch, tensorflow, numpy"):
         get_adapter("keras3-mxnet")
 
 
 def test_missing_implementation_says_what_to_install(capsys, monkeypatch):
     monkeypatch.setitem(__import__("sys").modules, "tf_keras", None)
-    assert main(["--impl", "tf_keras", "--profile", "keras2"]) == 2
+    assert main(["--impl", "tf_keras", "--profile", "tf-keras"]) == 2
     assert "pip install 'keras-callback-contract[tf-keras]'" in capsys.readouterr().err
 
 

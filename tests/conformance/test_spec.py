@@ -47,7 +47,7 @@ def test_malformed_spec_is_rejected_with_a_clear_message(tmp_path, text, message
 
 
 def test_unknown_profile_lists_the_known_ones():
-    with pytest.raises(SpecError, match="known profiles: keras3, keras2, keras1, keras0"):
+    with pytest.raises(SpecError, match="known profiles: keras3, tf-keras, keras2, keras1, keras0"):
         load_clauses("keras9")
 
 

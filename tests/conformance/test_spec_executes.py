@@ -67,13 +67,13 @@ def test_flipping_keras1_train_end_keys_fails_refimpl_on_the_cli(tmp_path):
                'last epoch."\nlogs = { keras3 = ["loss", "<metrics>", "val_loss", "val_<metrics>"]',
      'on_train_end"\nargs = ["logs"]\nphase = "fit"\nstatement = "Called once when fit() ends, after the '
      'last epoch."\nlogs = { keras3 = []', "logs.keys.train-end"),
-    # keras2's batch description without `size`
-    ("keras2", 'logs = { keras3 = [], keras2 = ["batch", "size"] }\nclauses = ["fit.order.batch-pairs"',
-     'logs = { keras3 = [], keras2 = ["batch"] }\nclauses = ["fit.order.batch-pairs"', "logs.keys.begin-empty"),
+    # tf-keras's batch description without `size`
+    ("tf-keras", 'logs = { keras3 = [], "tf-keras" = ["batch", "size"] }\nclauses = ["fit.order.batch-pairs"',
+     'logs = { keras3 = [], "tf-keras" = ["batch"] }\nclauses = ["fit.order.batch-pairs"', "logs.keys.begin-empty"),
     # on_test_end with one more key
-    ("keras3", 'logs = { keras3 = ["loss", "<metrics>"], keras2 = ["loss", "<metrics>"] }\n'
+    ("keras3", 'logs = { keras3 = ["loss", "<metrics>"], "tf-keras" = ["loss", "<metrics>"] }\n'
                'clauses = ["logs.keys.test-end"',
-     'logs = { keras3 = ["loss", "<metrics>", "extra"], keras2 = ["loss", "<metrics>"] }\n'
+     'logs = { keras3 = ["loss", "<metrics>", "extra"], "tf-keras" = ["loss", "<metrics>"] }\n'
      'clauses = ["logs.keys.test-end"', "logs.keys.test-end"),
 ])
 def test_an_edit_to_hooks_toml_changes_the_verdict(tmp_path, spec_copy, profile, old, new, clause):

@@ -1,5 +1,5 @@
 """tf-keras under MirroredStrategy (2 logical CPU devices) and MultiWorkerMirroredStrategy (2 workers on
-127.0.0.1), measured live and judged by the keras2 distribution clauses.
+127.0.0.1), measured live and judged by the tf-keras distribution clauses.
 
 Set KCC_DISTRIBUTED=1 and TF_KERAS_PYTHON to a Python with tensorflow and tf-keras 2.21 (about 1.5 minutes, and 3
 more for the 2 kill trials).
@@ -20,7 +20,7 @@ from conformance.spec import clause_ids, load_clauses
 from tests.distributed.conftest import MEASURED
 from tests.distributed.test_keras3_jax import gone
 
-KERAS2_CLAUSES = [c.id for c in load_clauses("keras2") if c.kind == "distribution"]
+KERAS2_CLAUSES = [c.id for c in load_clauses("tf-keras") if c.kind == "distribution"]
 # tf-keras's own departures from a clause, per run: conformance/expectations/tf_keras-<run>.toml, with what was
 # measured (test_mwms_batch_logs_are_scaled_by_the_number_of_workers checks that evidence).
 IMPL = {"mirrored2": "tf_keras-mirrored", "mwms": "tf_keras-mwms"}

@@ -22,7 +22,7 @@ def test_readme_and_docs_pages_name_no_seed(path):
     assert not SEED.findall(path.read_text(encoding="utf-8"))
 
 
-@pytest.mark.parametrize("profile", ["keras3", "keras2", "keras1", "keras0"])
+@pytest.mark.parametrize("profile", ["keras3", "tf-keras", "keras2", "keras1", "keras0"])
 def test_clause_statements_and_sources_name_no_seed(profile):
     for clause in load_clauses(profile):
         assert not SEED.search(clause.statement), clause.id

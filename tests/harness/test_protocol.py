@@ -107,7 +107,7 @@ def test_messages_are_checked_field_by_field():
 def test_scenarios_a_release_cannot_express_are_refused_by_name():
     with pytest.raises(Unexpressible, match="steps"):
         concrete(Scenario(calls=(Call(steps=2),)), "keras1")
-    with pytest.raises(ValueError, match="api must be one of keras0, keras1, keras2, keras3"):
+    with pytest.raises(ValueError, match="api must be one of keras0, keras1, keras2, tf-keras, keras3"):
         concrete(Scenario(), "keras4")
 
 
