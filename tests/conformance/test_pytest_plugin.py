@@ -26,7 +26,8 @@ def test_unknown_implementation_is_a_usage_error_listing_the_known_names(pyteste
 
 def test_bad_profile_and_missing_expectations_file_are_usage_errors(pytester):
     result = run(pytester, "--conformance-impl", "refimpl", "--conformance-profile", "keras9")
-    assert result.ret == pytest.ExitCode.USAGE_ERROR and "keras3, tf-keras, keras2, keras1, keras0" in result.stderr.str()
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert "keras3, tf-keras, keras2, keras1, keras0" in result.stderr.str()
     result = run(pytester, "--conformance-impl", "refimpl", "--conformance-expectations", "nowhere.toml")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     assert "expectations file 'nowhere.toml' does not exist" in result.stderr.str()
