@@ -32,7 +32,8 @@ class ProfileFacts:
         running_means: Training batch-end values are running means over the epoch (Keras 3); when False they
             are each batch's own values, averaged into the epoch by BaseLogger (Keras 2, 1, 0).
         full_signatures: fit/evaluate/predict accept generators, PyDatasets, steps, validation_freq,
-            validation_batch_size, steps_per_execution and return_dict (Keras 2 and 3); Keras 1 and 0 fit arrays.
+            validation_batch_size, steps_per_execution and return_dict (tf-keras and Keras 3); the scenarios of
+            Keras 2.2, 1 and 0 fit arrays (Keras 2.2 took generators in fit_generator only).
         accuracy_only: compile() has no metrics argument; accuracy comes from show_accuracy (Keras 0).
         initial_epoch: fit() takes initial_epoch (not Keras 0).
         needs_batch_size: scenarios always pass batch_size (Keras 0 defaulted to 128, not 32).
@@ -86,7 +87,7 @@ TABLE: dict[str, ProfileFacts] = {p.name: p for p in (
     ProfileFacts("keras2", "standalone Keras 2.0 to 2.3 (seed 003's system)", ("keras-2.2.4",),
                  metric_names=LEGACY_METRIC_NAMES, eval_callbacks=False, full_signatures=False),
     ProfileFacts("keras1", "Keras 1.0 to 1.2 (seed 002's system)", ("keras-1.2.2",),
-                 metric_names=LEGACY_METRIC_NAMES, full_signatures=False),
+                 metric_names=LEGACY_METRIC_NAMES, eval_callbacks=False, full_signatures=False),
     ProfileFacts("keras0", "Keras 0.x of May 2015 (seed 000's system; not on PyPI)", (), full_signatures=False,
                  accuracy_only=True, initial_epoch=False, needs_batch_size=True),
 )}

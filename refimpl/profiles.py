@@ -71,7 +71,8 @@ TF_KERAS = Profile("tf-keras", **_BEFORE_KERAS3, accuracy_key="acc")
 # Keras 2.2.4 and 1.2.2, measured through the harness: on_train_end gets {}, mae is logged as mean_absolute_error
 KERAS2 = Profile("keras2", **_BEFORE_KERAS3, accuracy_key="acc", metric_function_names=True, eval_callbacks=False,
                  train_end_logs=False)
-KERAS1 = Profile("keras1", **_BEFORE_KERAS3, accuracy_key="acc", metric_function_names=True, train_end_logs=False)
+KERAS1 = Profile("keras1", **_BEFORE_KERAS3, accuracy_key="acc", metric_function_names=True, eval_callbacks=False,
+                 train_end_logs=False)
 KERAS0 = Profile("keras0", **_BEFORE_KERAS3, hooks_take_logs=False, batch_history=True)
 PROFILES = {p.name: p for p in (KERAS3, TF_KERAS, KERAS2, KERAS1, KERAS0)}
 

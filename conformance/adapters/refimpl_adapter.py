@@ -93,7 +93,8 @@ class RefimplAdapter(Adapter):
 
     def start(self, scenario: Scenario, profile: str = "keras3") -> Any:
         if profile in ("keras1", "keras0"):
-            return LegacySession(self.dialect(profile), scenario, profile)
-        session = DialectSession(self.dialect(profile), scenario)
-        session.eval_callbacks = facts(profile).eval_callbacks  # keras2: only fit() takes callbacks
+            session = LegacySession(self.dialect(profile), scenario, profile)
+        else:
+            session = DialectSession(self.dialect(profile), scenario)
+        session.eval_callbacks = facts(profile).eval_callbacks  # keras2, keras1: only fit() takes callbacks
         return session

@@ -109,13 +109,14 @@ class Model(DialectModel, _models.Model):
             batch_size: samples per batch. Defaults to `32`.
             verbose: 0 silent, 1 progress bar. Defaults to `1`.
             sample_weight: one weight per sample. Defaults to `None`.
-            **kwargs: ``callbacks`` (Keras 3), nothing else.
+            **kwargs: nothing else is accepted: Keras 1.2.2's evaluate() took no callbacks (measured).
+
+        Raises:
+            TypeError: for an argument Keras 1 did not have, ``callbacks`` included.
         """
-        callbacks = kwargs.pop("callbacks", None)
         reject_kwargs("evaluate()", kwargs, _RENAMES, ["x", "y", "batch_size", "verbose", "sample_weight"],
                       "Keras 1")
-        return super().evaluate(x, y, batch_size=batch_size, verbose=verbose, sample_weight=sample_weight,
-                                callbacks=callbacks)
+        return super().evaluate(x, y, batch_size=batch_size, verbose=verbose, sample_weight=sample_weight)
 
     def predict(self, x, batch_size: int = 32, verbose: int = 0, **kwargs) -> np.ndarray:
         """Return the model's outputs for ``x`` (Keras 1 signature).
@@ -124,11 +125,13 @@ class Model(DialectModel, _models.Model):
             x: input array.
             batch_size: samples per batch. Defaults to `32`.
             verbose: 0 silent, 1 progress bar. Defaults to `0`.
-            **kwargs: ``callbacks`` (Keras 3), nothing else.
+            **kwargs: nothing else is accepted: Keras 1.2.2's predict() took no callbacks (measured).
+
+        Raises:
+            TypeError: for an argument Keras 1 did not have, ``callbacks`` included.
         """
-        callbacks = kwargs.pop("callbacks", None)
         reject_kwargs("predict()", kwargs, _RENAMES, ["x", "batch_size", "verbose"], "Keras 1")
-        return super().predict(x, batch_size=batch_size, verbose=verbose, callbacks=callbacks)
+        return super().predict(x, batch_size=batch_size, verbose=verbose)
 
     def predict_proba(self, x, batch_size: int = 32, verbose: int = 1) -> np.ndarray:
         """The model's outputs, read as class probabilities (Keras 1)."""
