@@ -38,7 +38,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--conformance-impl", default=None, metavar="NAME",
                     help="check this implementation (refimpl, keras3-jax, tf_keras, ...) against the contract")
     group.addoption("--conformance-profile", default="keras3", metavar="PROFILE",
-                    help="contract profile: keras3, keras2, keras1 or keras0 (default keras3)")
+                    help="contract profile: keras3, tf-keras, keras2, keras1 or keras0 (default keras3)")
     group.addoption("--conformance-backend", default=None, metavar="BACKEND", help="backend for keras3")
     callback_items.add_options(group)
     group.addoption("--conformance-expectations", default=None, metavar="FILE",
