@@ -267,7 +267,7 @@ def scenarios(family: str = "fit", profile: str = "keras3") -> st.SearchStrategy
 
     Args:
         family: Which kind of call the scenario makes. Defaults to `"fit"`.
-        profile: The profile under test (keras0 adds recorders without logs; the profiles before Keras 3 avoid epochs=0).
+        profile: The profile under test (keras0 adds recorders without logs; profiles before keras3 avoid epochs=0).
             Defaults to `"keras3"`.
 
     Returns:
