@@ -24,6 +24,7 @@ from conformance import hypothesis_profiles
 from conformance.adapters import Adapter, Unexpressible
 from conformance.checks import CheckContext, CheckError, run_checks
 from conformance.model import expect_call
+from conformance.profiles import facts
 from conformance.scenario import Scenario, to_snippet
 from conformance.spec import Clause, scenario_clauses
 from conformance.strategies import any_call, expressible, scenarios, setups
@@ -301,7 +302,8 @@ class Run:
         return self
 
     def snippet(self, scenario: Scenario) -> str:
-        return to_snippet(scenario, **self.adapter.snippet_setup(self.profile))
+        return to_snippet(scenario, eval_callbacks=facts(self.profile).eval_callbacks,
+                          **self.adapter.snippet_setup(self.profile))
 
 
 def run_suite(adapter: Adapter, profile: str = "keras3", hypothesis_profile: str = "ci", *,

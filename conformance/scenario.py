@@ -197,10 +197,11 @@ class Recorder(keras.callbacks.Callback):
             perform(do, self.model, logs, self._nested, f"{hook}({index})")
 
     def _nested(self, method):
+        kw = {"callbacks": [self]} if EVAL_CALLBACKS else {}
         if method == "evaluate":
-            print(self.name, "nested evaluate ->", self.model.evaluate(x_val, y_val, verbose=0, callbacks=[self]))
+            print(self.name, "nested evaluate ->", self.model.evaluate(x_val, y_val, verbose=0, **kw))
         else:
-            self.model.predict(x_val, verbose=0, callbacks=[self])
+            self.model.predict(x_val, verbose=0, **kw)
 '''
 
 
@@ -222,7 +223,8 @@ def _snippet_hooks() -> str:
     return "\n".join(lines)
 
 
-def to_snippet(scenario: Scenario, module: str = "refimpl", preamble: str = "", after_model: str = "") -> str:
+def to_snippet(scenario: Scenario, module: str = "refimpl", preamble: str = "", after_model: str = "",
+               eval_callbacks: bool = True) -> str:
     """A standalone Python script that replays `scenario` on `module` and prints what every recorder sees.
 
     The data, initial weights and inputs are made exactly as the suite's driver makes them, so the script
@@ -233,13 +235,15 @@ def to_snippet(scenario: Scenario, module: str = "refimpl", preamble: str = "", 
         module: What `keras` is imported from. Defaults to `"refimpl"`.
         preamble: Lines placed before the import (e.g. setting KERAS_BACKEND). Defaults to `""`.
         after_model: A line placed right after the model is built (e.g. switching its profile). Defaults to `""`.
+        eval_callbacks: evaluate() and predict() take callbacks (False: the profile's release passed callbacks to
+            fit() only, Keras 2.2 and older). Defaults to `True`.
 
     Returns:
         The script's source.
     """
     task = scenario.task
     out = [preamble.rstrip()] if preamble else []
-    out += ["import numpy as np", f"import {module} as keras",
+    out += ["import numpy as np", f"import {module} as keras", f"EVAL_CALLBACKS = {eval_callbacks}",
             _SNIPPET_HELPERS.format(task=task, make_data=SNIPPET_MAKE_DATA, generator=SNIPPET_GENERATOR,
                                     dataset=SNIPPET_DATASET)]
     out.append(snippet_source())
@@ -274,7 +278,8 @@ def to_snippet(scenario: Scenario, module: str = "refimpl", preamble: str = "", 
         if call.stop_preset:
             out.append("model.stop_training = True")
         args = ", ".join(f"{k}={v}" for k, v in _call_kwargs(scenario, call).items())
-        out.append(f"print({call.method!r}, model.{call.method}({args}, callbacks=callbacks))")
+        passed = ", callbacks=callbacks" if call.method == "fit" or eval_callbacks else ""
+        out.append(f"print({call.method!r}, model.{call.method}({args}{passed}))")
     out.append("")
     return "\n".join(out)
 
