@@ -14,6 +14,7 @@ import refimpl.dialects.cthulhu as cthulhu
 import refimpl.dialects.keras0 as keras0
 import refimpl.dialects.keras1 as keras1
 import refimpl.dialects.keras2 as keras2
+import refimpl.dialects.tf_keras as tf_keras
 
 from .conftest import learnable
 
@@ -25,6 +26,7 @@ def _data(n=64):
 @pytest.mark.parametrize("name,profile,model_class", [("keras0", "keras0", "Sequential"),
                                                       ("keras1", "keras1", "Sequential"),
                                                       ("keras2", "keras2", "Sequential"),
+                                                      ("tf_keras", "tf-keras", "Sequential"),
                                                       ("cthulhu", "keras2", "Pile")])
 def test_dialect_package_shape(name, profile, model_class):
     module = importlib.import_module(f"refimpl.dialects.{name}")
@@ -281,3 +283,80 @@ def test_dialect_module_docstrings_say_what_differs():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         importlib.reload(keras2.callbacks)
+
+
+# ------------------------------------------------------------------------- Keras 2.2.4 / 1.2.2 / tf-keras
+class _Seen:
+    """A callback recording hooks, params at on_train_begin and on_train_end's logs (any dialect's Callback)."""
+
+    @staticmethod
+    def make(dialect):
+        class Seen(dialect.callbacks.Callback):
+            def __init__(self):
+                super().__init__()
+                self.hooks, self.params_seen, self.end_logs = [], None, None
+
+            def on_train_begin(self, logs=None):
+                self.params_seen = dict(self.params)
+
+            def on_train_end(self, logs=None):
+                self.end_logs = logs
+
+            def on_test_begin(self, logs=None):
+                self.hooks.append("on_test_begin")
+
+            def on_predict_begin(self, logs=None):
+                self.hooks.append("on_predict_begin")
+
+        return Seen()
+
+
+def _regression(dialect, **dense):
+    model = dialect.models.Sequential()
+    model.add(dialect.layers.Dense(1, input_dim=3, **dense))
+    model.compile(loss="mse", optimizer="sgd", metrics=["mae", "accuracy"])
+    x = np.linspace(0, 1, 30, dtype="float32").reshape(10, 3)
+    return model, x, x.sum(axis=1, keepdims=True)
+
+
+def test_keras2_behaves_as_keras_2_2_4():
+    # Measured on Keras 2.2.4 through the harness (conformance/expectations/keras-2.2.4.toml, params.fit-legacy)
+    model, x, y = _regression(keras2)
+    seen = _Seen.make(keras2)
+    history = model.fit(x, y, batch_size=4, epochs=2, verbose=0, validation_split=0.3, callbacks=[seen])
+    assert seen.params_seen == {"batch_size": 4, "do_validation": True, "epochs": 2, "samples": 7, "steps": None,
+                                "verbose": 0, "metrics": ["loss", "mean_absolute_error", "acc", "val_loss",
+                                                          "val_mean_absolute_error", "val_acc"]}
+    assert seen.end_logs == {} and seen.hooks == []  # on_train_end gets {}; validation calls no hook
+    assert sorted(history.history) == ["acc", "loss", "mean_absolute_error", "val_acc", "val_loss",
+                                       "val_mean_absolute_error"]
+    with pytest.raises(TypeError, match="'callbacks'.*Keras 2.2 only fit"):
+        model.evaluate(x, y, verbose=0, callbacks=[seen])
+    with pytest.raises(TypeError, match="'callbacks'"):
+        model.predict(x, verbose=0, callbacks=[seen])
+    assert len(model.evaluate(x, y, verbose=0)) == 3
+
+
+def test_tf_keras_dialect_keeps_tf_keras_hooks_and_params():
+    model, x, y = _regression(tf_keras)
+    seen = _Seen.make(tf_keras)
+    model.fit(x, y, batch_size=4, epochs=2, verbose=0, validation_split=0.3, callbacks=[seen])
+    assert seen.params_seen == {"epochs": 2, "steps": 2, "verbose": 0}
+    assert sorted(seen.end_logs) == ["acc", "loss", "mae", "val_acc", "val_loss", "val_mae"]
+    assert seen.hooks == ["on_test_begin", "on_test_begin"]
+    model.evaluate(x, y, verbose=0, callbacks=[seen])
+    model.predict(x, verbose=0, callbacks=[seen])
+    assert seen.hooks[-2:] == ["on_test_begin", "on_predict_begin"]
+
+
+def test_keras1_params_and_names_are_keras_1_2_2s():
+    model, x, y = _regression(keras1)
+    seen = _Seen.make(keras1)
+    history = model.fit(x, y, batch_size=4, nb_epoch=2, verbose=0, validation_split=0.3, callbacks=[seen])
+    assert seen.params_seen == {"batch_size": 4, "do_validation": True, "nb_epoch": 2, "nb_sample": 7,
+                                "verbose": 0, "metrics": ["loss", "mean_absolute_error", "acc", "val_loss",
+                                                          "val_mean_absolute_error", "val_acc"]}
+    assert seen.end_logs == {} and seen.hooks == []
+    assert "mean_absolute_error" in history.history
+    with pytest.raises(TypeError, match="'callbacks' \\(Keras 1\\)"):
+        model.evaluate(x, y, verbose=0, callbacks=[seen])

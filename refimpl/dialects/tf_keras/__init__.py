@@ -14,9 +14,17 @@ per-batch values, ``batch``/``size``) with tf-keras's hooks. Real tf-keras 2.21 
 ``accuracy``, running means, no ``batch``/``size``): conformance/expectations/tf_keras.toml lists each case.
 """
 
+import sys
+
 from ..keras2 import backend, callbacks, layers, optimizers, utils
 from ..keras2.layers import Input
 from .models import Model, Sequential, load_model
+
+# ``refimpl.dialects.tf_keras.layers`` (and the other modules) are Keras 2's: the same module objects, importable
+# under this package's name as the Keras 2 code written for tf-keras imports them.
+for _name, _module in (("backend", backend), ("callbacks", callbacks), ("layers", layers),
+                       ("optimizers", optimizers), ("utils", utils)):
+    sys.modules[f"{__name__}.{_name}"] = _module
 
 PROFILE = "tf-keras"
 
