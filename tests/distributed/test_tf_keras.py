@@ -53,7 +53,7 @@ def test_the_runs_are_what_they_claim_and_are_gone(live):
 @pytest.mark.parametrize("run", ["mirrored2", "mwms"])
 @pytest.mark.parametrize("clause", [c for c in KERAS2_CLAUSES if c not in KILL_CLAUSES])
 def test_tf_keras_holds_the_clause(live, run, clause):
-    verdict = judge(only(live, run), "keras2")[clause]
+    verdict = judge(only(live, run), "tf-keras")[clause]
     if (run, clause) in KNOWN:
         assert verdict, f"{clause} now holds on {run}: remove it from conformance/expectations/{IMPL[run]}.toml"
     else:
@@ -78,11 +78,11 @@ def test_the_chief_check_catches_a_worker_that_keeps_a_checkpoint(live):
     m = only(live, "mwms")
     m["runs"] = {"mwms": [dict(t) for t in m["runs"]["mwms"]]}
     m["runs"]["mwms"][1]["files"] = [*m["runs"]["mwms"][1]["files"], "ckpt.keras"]
-    assert judge(m, "keras2")["dist.files.tf-chief-checkpoint"]
-    assert judge(only(live, "mirrored2"), "keras2")["dist.files.tf-chief-checkpoint"] is None
+    assert judge(m, "tf-keras")["dist.files.tf-chief-checkpoint"]
+    assert judge(only(live, "mirrored2"), "tf-keras")["dist.files.tf-chief-checkpoint"] is None
     m["runs"]["mwms"][1]["backup_files"] = ["backup/chief/checkpoint"]
-    assert judge(m, "keras2")["dist.files.tf-chief-backup"]
-    assert judge(only(live, "mirrored2"), "keras2")["dist.files.tf-chief-backup"] is None
+    assert judge(m, "tf-keras")["dist.files.tf-chief-backup"]
+    assert judge(only(live, "mirrored2"), "tf-keras")["dist.files.tf-chief-backup"] is None
 
 
 @pytest.fixture(scope="module")
@@ -107,7 +107,7 @@ def test_each_tf_worker_was_killed_inside_its_backup(tf_kill):
 
 
 def test_tf_keras_resumes_after_a_kill(tf_kill):
-    assert judge(tf_kill, "keras2")["dist.backup.kill-resume"] == []
+    assert judge(tf_kill, "tf-keras")["dist.backup.kill-resume"] == []
     starts = [[tr["epochs_begun"][0] for tr in t["restart"]] for t in tf_kill["trials"]]
     assert starts == [[KILL_EPOCH] * 2, [KILL_EPOCH + 1] * 2], starts
     assert all(gone(p) for p in tf_kill["pids"])
