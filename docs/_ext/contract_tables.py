@@ -15,6 +15,9 @@ Directives:
     (comma-separated). Warns when nothing matches, so a renamed kind cannot empty a page silently.
 ``.. contract-summary::``
     How many clauses each kind has in each profile.
+``.. contract-profiles::``
+    Each profile with the real releases it describes and the releases the suite runs it against
+    (``conformance/profiles.py``).
 ``.. contract-hooks::``
     For one ``:profile:``, every hook it has: its arguments, when it fires, and the keys of its ``logs``.
 ``.. contract-hook-sequence::``
