@@ -55,6 +55,9 @@ def examples(profile: str = "keras3") -> list[Scenario]:
                            _fit(n=16, batch_size=8, epochs=3, validation="data", val_n=8, validation_freq=2))),
         reg.replace(calls=(_fit(n=16, batch_size=8, epochs=2, recorders=_acting(Action("raise", "on_epoch_end", 0),
                                                                                after=1)),)),
+        # a raise inside the batch loop (the profiles whose evaluate()/predict() take no callbacks raise only in fit)
+        reg.replace(calls=(_fit(n=16, batch_size=8, epochs=2, validation="data", val_n=8,
+                                recorders=_acting(Action("raise", "on_train_batch_end", 1, 1), after=1)),)),
         reg.replace(calls=(Call(method="evaluate", n=20, batch_size=8, sample_weight=True, return_dict=True),
                            Call(method="evaluate", n=20, batch_size=8, steps=2),
                            Call(method="evaluate", n=24, batch_size=8,
