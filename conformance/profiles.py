@@ -84,11 +84,11 @@ TABLE: dict[str, ProfileFacts] = {p.name: p for p in (
                  metric_names={"accuracy": "acc"}),
     # Keras 2.2.4 and 1.2.2, measured: accuracy is logged as acc, the other metrics under their function's name
     # (metrics=['mae'] logs mean_absolute_error; seed 002's prose says accuracy)
-    ProfileFacts("keras2", "standalone Keras 2.0 to 2.3 (seed 003's system)", ("keras-2.2.4",),
+    ProfileFacts("keras2", "standalone Keras 2.0 to 2.3 (the Keras 2 callbacks page, 2017)", ("keras-2.2.4",),
                  metric_names=LEGACY_METRIC_NAMES, eval_callbacks=False, full_signatures=False),
-    ProfileFacts("keras1", "Keras 1.0 to 1.2 (seed 002's system)", ("keras-1.2.2",),
+    ProfileFacts("keras1", "Keras 1.0 to 1.2 (the Keras 1 callbacks page, 2016)", ("keras-1.2.2",),
                  metric_names=LEGACY_METRIC_NAMES, eval_callbacks=False, full_signatures=False),
-    ProfileFacts("keras0", "Keras 0.x of May 2015 (seed 000's system; not on PyPI)", (), full_signatures=False,
+    ProfileFacts("keras0", "Keras 0.x of May 2015 (the Keras 0 callbacks page; not on PyPI)", (), full_signatures=False,
                  accuracy_only=True, initial_epoch=False, needs_batch_size=True),
 )}
 assert tuple(TABLE) == PROFILES, "one row per profile of the spec"
