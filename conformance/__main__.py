@@ -80,6 +80,14 @@ def print_table(report: dict, out=None) -> None:
               f"{e['traceback']}", file=out)
 
 
+def module_version(adapter) -> str | None:
+    """The implementation's own version string (`3.15.1`), for expectations limited to some releases."""
+    try:
+        return str(adapter.module().__version__)
+    except Exception:
+        return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["env"]:  # environments of real releases: python -m conformance env {list,build,path}
@@ -105,9 +113,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.profile not in adapter.profiles:
             raise UnknownImplementation(f"{adapter.id} does not offer profile {args.profile!r}; it offers: "
                                         f"{', '.join(adapter.profiles)}")
+        if getattr(adapter, "outside", None) and adapter.outside():  # a release that runs in its environment
+            return adapter.run_inside(argv)
         adapter.module()
-        expected, warnings = load_expectations(adapter.id, clause_ids(),
-                                               Path(args.expectations) if args.expectations else None)
+        names = getattr(adapter, "expectation_names", lambda: (adapter.id,))()
+        release = getattr(adapter, "release_version", None)
+        expected, warnings = load_expectations(names[0], clause_ids(),
+                                               Path(args.expectations) if args.expectations else None,
+                                               fallbacks=names[1:],
+                                               release=release() if release else module_version(adapter))
     except (UnknownImplementation, AdapterUnavailable, SpecError, ExpectationsError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

@@ -128,6 +128,9 @@ def implementation_names() -> list[str]:
     for name, cls in known_implementations().items():
         names.append(name)
         names.extend(f"{name}-{b}" for b in cls.backends)
+    from conformance.harness import envs
+
+    names.extend(n for n in sorted(envs.RECIPES) if not n.startswith("keras-"))
     return names
 
 
@@ -145,6 +148,12 @@ def get_adapter(impl: str, backend: str | None = None) -> Adapter:
         UnknownImplementation: If no adapter has that name or backend; the message lists the known ones.
     """
     classes = known_implementations()
+    from conformance.harness import envs  # real releases not named keras-*: tf_keras-2.15.1
+
+    if impl in envs.RECIPES and not impl.startswith("keras-"):
+        from conformance.harness.adapter import ReleaseAdapter
+
+        return ReleaseAdapter(release=impl)
     name = impl
     if impl not in classes and "-" in impl:
         name, _, suffix = impl.partition("-")

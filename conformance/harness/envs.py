@@ -10,6 +10,11 @@ Two layouts: a virtualenv (Python 3) or, for Python 2.7 whose standard library h
 `pip install --target <env>/site` run with the interpreter itself; `Env.command()` and `Env.environ()` hide the
 difference. A finished environment carries `kcc-env.json` (its recipe and what was installed); a build that
 fails leaves nothing behind but its log.
+
+Releases that run in-process (Keras 3 on jax, tf-keras) use a third layout, "overlay": one shared base virtualenv
+per dependency pin (`jax-0.4.23`: jax, jaxlib, numpy and the suite's own dependencies), and the release itself
+installed with `pip install --no-deps --target <env>/site`, selected by `PYTHONPATH`. The suite then runs inside
+that interpreter (`runner` names the in-process adapter), so no harness protocol is needed for them.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 STAMP = "kcc-env.json"
+DIR_VAR = "KCC_ENV_DIR"
 PYENV_HINT = "pyenv install {version}  (or put python{short} on PATH, or set {var}=/path/to/python{short})"
 
 
@@ -45,8 +51,18 @@ class Recipe:
         module: What to import to prove the environment works.
         version: The version that import must report.
         profile: The contract profile whose dialect describes this release.
-        layout: `"venv"` or `"target"` (pip --target, for interpreters without venv).
+        layout: `"venv"`, `"target"` (pip --target, for interpreters without venv) or `"overlay"` (pip --target
+            on top of the base environment `base`).
         note: Why these pins.
+        base: The shared base environment (a name in `BASES`) of an `"overlay"` recipe. Defaults to `""`.
+        runner: `"harness"` (Theano releases, run through the harness protocol) or the in-process adapter that
+            runs the suite inside the environment (`"keras3-jax"`, `"tf_keras"`). Defaults to `"harness"`.
+        expectations: The expectations file shared by a family of releases (`keras3-jax` reads
+            `conformance/expectations/keras3-jax.toml`, filtered by each entry's `releases`), used when the release
+            has no file of its own. Defaults to `""`.
+        fallback_profile: The profile used while `profile` does not exist yet in the spec. Defaults to `""`.
+        extras: Modules whose versions the probe records (besides `module`). Defaults to numpy and theano.
+        environ: Extra environment variables of every command in the environment. Defaults to none.
     """
 
     name: str
@@ -57,25 +73,107 @@ class Recipe:
     profile: str
     layout: str = "venv"
     note: str = ""
+    base: str = ""
+    runner: str = "harness"
+    expectations: str = ""
+    fallback_profile: str = ""
+    extras: tuple[str, ...] = ("numpy", "theano")
+    environ: tuple[tuple[str, str], ...] = ()
 
     def digest(self) -> str:
-        return hashlib.sha256(json.dumps(asdict(self), sort_keys=True).encode()).hexdigest()[:16]
+        # fields added after the first environments were built count only when set, so those keep their digest
+        fields = {k: v for k, v in asdict(self).items() if k not in LATER_FIELDS or v != LATER_FIELDS[k]}
+        own = json.dumps(fields, sort_keys=True)
+        if self.base:  # a new base pin rebuilds the releases on top of it
+            own += BASES[self.base].digest()
+        return hashlib.sha256(own.encode()).hexdigest()[:16]
 
 
+LATER_FIELDS = {"base": "", "runner": "harness", "expectations": "", "fallback_profile": "",
+                "extras": ("numpy", "theano"), "environ": ()}
 THEANO_39 = ("theano==1.0.5", "numpy<1.22", "scipy<1.8", "six", "pyyaml", "h5py")
+# What the suite itself needs inside an environment where it runs in-process (the project is on PYTHONPATH).
+SUITE = ("hypothesis>=6.100", "h5py")
+# Keras 3's own dependencies (the union over 3.0-3.15: dm-tree until 3.3, optree after), installed in the base
+# because each release goes in with --no-deps.
+KERAS3_DEPS = ("absl-py", "rich", "namex", "dm-tree", "optree", "packaging")
+
+
+def _jax_base(version: str, *pins: str, note: str) -> Recipe:
+    return Recipe(f"jax-{version}", "3.11", (("wheel",), (f"jax=={version}", f"jaxlib=={version}", *pins,
+                                                           *KERAS3_DEPS, *SUITE)),
+                  module="jax", version=version, profile="", extras=("numpy", "jaxlib", "scipy"), note=note)
+
+
+BASES: dict[str, Recipe] = {r.name: r for r in (
+    _jax_base("0.4.23", "numpy<2", "scipy<1.13", "ml-dtypes<0.5",
+              note="jax of Keras 3.0's time (December 2023); jaxlib 0.4.23 is built against numpy 1.x, and scipy "
+                   "1.13 removed what jax 0.4.23 imports"),
+    _jax_base("0.4.31", "numpy<2.1", note="jax of Keras 3.4-3.5's time (July 2024)"),
+    _jax_base("0.4.38", note="jax of Keras 3.6-3.8's time (December 2024)"),
+    _jax_base("0.6.0", note="jax of Keras 3.9-3.10's time (April 2025)"),
+    _jax_base("0.7.2", note="jax of Keras 3.11-3.12's time (September 2025)"),
+    _jax_base("0.10.2", note="today's jax, as the CI's live Keras 3.15.1"),
+    Recipe("theano-1.0.5", "3.9", (("wheel",), THEANO_39), module="theano", version="1.0.5", profile="",
+           extras=("numpy", "scipy"),
+           note="Theano 1.0.5 in pure-Python mode, shared by the Keras 1.0-2.3 releases installed on top of it"),
+)}
+
+# Keras 3: the last patch of each minor release, on the jax of its time.
+KERAS3_JAX = {"3.0.5": "0.4.23", "3.1.1": "0.4.23", "3.2.1": "0.4.23", "3.3.3": "0.4.23", "3.4.1": "0.4.31",
+              "3.5.0": "0.4.31", "3.6.0": "0.4.38", "3.7.0": "0.4.38", "3.8.0": "0.4.38", "3.9.2": "0.6.0",
+              "3.10.0": "0.6.0", "3.11.3": "0.7.2", "3.12.4": "0.7.2", "3.13.2": "0.10.2", "3.14.1": "0.10.2",
+              "3.15.1": "0.10.2"}
+# tf-keras 2.15-2.21, each with the TensorFlow of the same minor release.
+TF_KERAS = {"2.15.1": "2.15.1", "2.16.0": "2.16.2", "2.17.0": "2.17.1", "2.18.0": "2.18.1", "2.19.0": "2.19.1",
+            "2.20.1": "2.20.0", "2.21.0": "2.21.0"}
+
+
+def _keras3(version: str, jax: str) -> Recipe:
+    return Recipe(f"keras-{version}-jax", "3.11", (("--no-deps", f"keras=={version}"),), module="keras",
+                  version=version, profile="keras3", layout="overlay", base=f"jax-{jax}", runner="keras3-jax",
+                  expectations="keras3-jax", extras=("numpy", "jax"), environ=(("KERAS_BACKEND", "jax"),),
+                  note=f"Keras {version} with --no-deps on the shared jax {jax} environment")
+
+
+def _theano_overlay(version: str, *more: str, profile: str, note: str) -> Recipe:
+    return Recipe(f"keras-{version}", "3.9", (("--no-deps", f"keras=={version}", *more),), module="keras",
+                  version=version, profile=profile, layout="overlay", base="theano-1.0.5",
+                  expectations=f"{profile}-theano", note=note)
+
+
+def _tf_keras(version: str, tf: str) -> Recipe:
+    return Recipe(f"tf_keras-{version}", "3.11", (("wheel",), (f"tensorflow=={tf}", f"tf-keras=={version}",
+                                                               *SUITE)),
+                  module="tf_keras", version=version, profile="tf-keras", fallback_profile="keras2",
+                  runner="tf_keras", expectations="tf_keras", extras=("numpy", "tensorflow"),
+                  environ=(("TF_CPP_MIN_LOG_LEVEL", "2"), ("CUDA_VISIBLE_DEVICES", "")),
+                  note=f"tf-keras {version} with TensorFlow {tf} ")
+
 
 RECIPES: dict[str, Recipe] = {r.name: r for r in (
     Recipe("keras-0.3.3", "2.7", (("keras==0.3.3", "theano==0.8.2", "numpy==1.16.6", "scipy==1.2.3"),),
            module="keras", version="0.3.3", profile="keras0", layout="target",
            note="the last 0.x release on PyPI; Theano 0.8.2 is the release of its time, numpy/scipy the last "
                 "for Python 2.7"),
+    Recipe("keras-0.2.0", "2.7", (("keras==0.2.0", "theano==0.8.2", "numpy==1.16.6", "scipy==1.2.3"),),
+           module="keras", version="0.2.0", profile="keras0", layout="target",
+           note="the earliest Keras on PyPI (October 2015), with keras-0.3.3's pins"),
+    _theano_overlay("1.0.8", "pyyaml", "six", profile="keras1",
+                    note="the last Keras 1.0 release; --no-deps on the shared Theano 1.0.5 environment"),
     Recipe("keras-1.2.2", "3.9", (("wheel",), ("keras==1.2.2", *THEANO_39)),
            module="keras", version="1.2.2", profile="keras1",
            note="Theano 1.0.5 runs pure-Python; numpy<1.22 and scipy<1.8 still have what Theano 1.0.5 imports"),
+    _theano_overlay("2.0.9", profile="keras2", note="the last Keras 2.0 release, on the shared Theano environment"),
+    _theano_overlay("2.1.6", profile="keras2", note="the last Keras 2.1 release, on the shared Theano environment"),
     Recipe("keras-2.2.4", "3.9", (("wheel",), THEANO_39, ("--no-deps", "keras==2.2.4", "keras_applications==1.0.8",
                                                "keras_preprocessing==1.1.2")),
            module="keras", version="2.2.4", profile="keras2",
            note="--no-deps: keras 2.2.4's own pins would pull numpy/scipy releases Theano 1.0.5 cannot import"),
+    _theano_overlay("2.3.1", "keras_applications==1.0.8", "keras_preprocessing==1.1.2", profile="keras2",
+                    note="the last multi-backend Keras, on the shared Theano environment"),
+    *(_keras3(v, j) for v, j in KERAS3_JAX.items()),
+    *(_tf_keras(v, tf) for v, tf in TF_KERAS.items()),
 )}
 
 
@@ -97,11 +195,13 @@ class Env:
         env = dict(os.environ if base is None else base)
         for var in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "PYTHONSTARTUP"):
             env.pop(var, None)
-        if self.recipe.layout == "target":
+        if self.recipe.layout in ("target", "overlay"):
             env["PYTHONPATH"] = str(self.path / "site")
         env["PYTHONNOUSERSITE"] = "1"
-        env["THEANO_FLAGS"] = f"cxx=,blas.ldflags=,base_compiledir={self.path / 'theano-cache'}"
-        env["KERAS_BACKEND"] = "theano"
+        if self.recipe.runner == "harness":  # the Theano releases
+            env["THEANO_FLAGS"] = f"cxx=,blas.ldflags=,base_compiledir={self.path / 'theano-cache'}"
+            env["KERAS_BACKEND"] = "theano"
+        env.update(dict(self.recipe.environ))
         env["PYTHONIOENCODING"] = "utf-8"
         env["HOME"] = env.get("HOME", str(Path.home()))
         return env
@@ -122,6 +222,8 @@ def recipe(name: str) -> Recipe:
     Raises:
         EnvError: If no recipe has that name; the message lists the known ones.
     """
+    if name in BASES:
+        return BASES[name]
     if name not in RECIPES:
         raise EnvError(f"unknown release {name!r}; known releases: {', '.join(sorted(RECIPES))} "
                        f"(python -m conformance env list)")
@@ -165,13 +267,14 @@ def _read_stamp(path: Path) -> dict | None:
 
 
 def _probe(env: Env, timeout: float = 300) -> dict:
-    """Import the release in `env` and return what it reports (version, interpreter, numpy, theano)."""
-    code = ("import sys, json\n"
-            f"import {env.recipe.module} as m\n"
-            "import numpy, theano\n"
-            "print(json.dumps({'version': getattr(m, '__version__', None), 'file': m.__file__, "
-            "'python': '%d.%d.%d' % sys.version_info[:3], 'numpy': numpy.__version__, "
-            "'theano': theano.__version__}))\n")
+    """Import the release in `env` and return what it reports (version, interpreter, the `extras`' versions)."""
+    code = ("import sys, json, importlib\n"
+            f"m = importlib.import_module({env.recipe.module!r})\n"
+            "info = {'version': getattr(m, '__version__', None), 'file': m.__file__, "
+            "'python': '%d.%d.%d' % sys.version_info[:3]}\n"
+            f"for x in {list(env.recipe.extras)!r}:\n"
+            "    info[x] = getattr(importlib.import_module(x), '__version__', None)\n"
+            "print(json.dumps(info))\n")
     try:
         out = subprocess.run(env.command("-c", code), env=env.environ(), capture_output=True, text=True,
                              timeout=timeout)
@@ -191,7 +294,7 @@ def _probe(env: Env, timeout: float = 300) -> dict:
 
 
 def _env_for(rec: Recipe, path: Path, base_python: str) -> Env:
-    python = base_python if rec.layout == "target" else str(path / "bin" / "python")
+    python = base_python if rec.layout in ("target", "overlay") else str(path / "bin" / "python")
     return Env(rec, path, python)
 
 
@@ -211,7 +314,7 @@ def get(name: str, directory: str | os.PathLike | None = None) -> Env:
 
 
 def _pip(base_python: str, rec: Recipe, build: Path, args: tuple[str, ...], log) -> None:
-    if rec.layout == "target":
+    if rec.layout in ("target", "overlay"):
         cmd = [base_python, "-m", "pip", "install", "--disable-pip-version-check", "--no-warn-script-location",
                "--target", str(build / "site"), *args]
     else:
@@ -253,7 +356,10 @@ def build(name: str, directory: str | os.PathLike | None = None, rebuild: bool =
             return env
         except EnvError as e:
             print(f"{name}: the cached environment is broken ({e}); building it again", file=out)
-    base_python = find_interpreter(rec.python)
+    if rec.layout == "overlay":  # the shared base environment first (built once, reused by every release on it)
+        base_python = build(rec.base, directory, out=out).python
+    else:
+        base_python = find_interpreter(rec.python)
     root.mkdir(parents=True, exist_ok=True)
     build_dir = root / f".{name}.build-{os.getpid()}"
     log_path = root / f"{name}.log"
@@ -291,8 +397,9 @@ def build(name: str, directory: str | os.PathLike | None = None, rebuild: bool =
     (path / STAMP).write_text(json.dumps({"name": name, "digest": rec.digest(), "python": env.python,
                                           "recipe": asdict(rec), "probe": env.info, "build_seconds": seconds},
                                          indent=1))
+    extras = ", ".join(f"{x} {env.info.get(x)}" for x in rec.extras)
     print(f"{name}: built in {seconds} s ({rec.module} {env.info.get('version')}, Python {env.info['python']}, "
-          f"numpy {env.info['numpy']}, theano {env.info['theano']})", file=out)
+          f"{extras})", file=out)
     return env
 
 
@@ -311,11 +418,11 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     try:
         if args.action == "list":
-            for name, rec in sorted(RECIPES.items()):
+            for name, rec in sorted(RECIPES.items()) + sorted(BASES.items()):
                 stamp = _read_stamp(cache_dir(args.dir) / name)
                 state = "built" if stamp and stamp.get("digest") == rec.digest() else "not built"
-                print(f"{name:<14} python {rec.python:<5} profile {rec.profile:<7} {state:<10} "
-                      f"{' + '.join(' '.join(s) for s in rec.steps)}")
+                steps = " + ".join(" ".join(s) for s in rec.steps) + (f" on {rec.base}" if rec.base else "")
+                print(f"{name:<16} python {rec.python:<5} profile {rec.profile or '(base)':<8} {state:<10} {steps}")
             return 0
         if args.action == "path":
             env = get(args.release, args.dir)

@@ -19,7 +19,8 @@ def test_the_list_names_every_release_with_its_interpreter_and_pins(capsys, tmp_
 def test_an_unknown_release_lists_the_known_ones(capsys, tmp_path):
     assert main(["env", "build", "keras-9.9.9", "--dir", str(tmp_path)]) == 1
     err = capsys.readouterr().err
-    assert "unknown release 'keras-9.9.9'; known releases: keras-0.3.3, keras-1.2.2, keras-2.2.4" in err
+    assert "unknown release 'keras-9.9.9'; known releases: keras-0.2.0, keras-0.3.3, keras-1.0.8, keras-1.2.2" in err
+    assert "keras-2.2.4" in err and "keras-3.15.1-jax" in err
 
 
 def test_a_missing_interpreter_says_what_to_install(monkeypatch, tmp_path):
