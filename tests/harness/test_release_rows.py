@@ -131,3 +131,47 @@ def test_bad_ranges_and_overlapping_entries_are_rejected(tmp_path):
     with pytest.raises(ExpectationsError, match="listed twice for release 3.1.1"):
         load_expectations("x", clause_ids(), f, release="3.1.1")
     assert load_expectations("x", clause_ids(), f, release="3.5.0")[0] == {"params.keys": "a"}
+
+
+def _fake_in_process_release(monkeypatch, tmp_path):
+    """A built "release" whose in-process adapter is refimpl and whose interpreter is this one (no network)."""
+    import json
+    import sys
+
+    import refimpl
+
+    rec = envs.Recipe("keras-9.9.9-ref", "{}.{}".format(*sys.version_info[:2]), (("--no-deps", "nothing"),),
+                      module="refimpl", version=refimpl.__version__, profile="keras3", runner="refimpl",
+                      expectations="refimpl", extras=("numpy",))
+    monkeypatch.setitem(envs.RECIPES, rec.name, rec)
+    (tmp_path / rec.name / "site").mkdir(parents=True)
+    (tmp_path / rec.name / envs.STAMP).write_text(json.dumps({"name": rec.name, "digest": rec.digest(),
+                                                              "python": sys.executable}))
+    monkeypatch.setenv("KCC_ENV_DIR", str(tmp_path))
+    from conformance.harness.adapter import ReleaseAdapter
+
+    return ReleaseAdapter(release=rec.name)
+
+
+def test_an_in_process_release_re_runs_the_command_in_its_environment(monkeypatch, tmp_path, capfd):
+    adapter = _fake_in_process_release(monkeypatch, tmp_path)
+    monkeypatch.delenv("KCC_INSIDE_RELEASE", raising=False)
+    assert adapter.outside()
+    with pytest.raises(Exception, match="re-runs itself there"):
+        adapter.module()  # outside its environment the suite must not import the release here
+    assert adapter.run_inside(["--list-impls"]) == 0
+    assert "keras-3.0.5-jax" in capfd.readouterr().out
+    src = tmp_path / "keras-9.9.9-ref" / "kcc-src"
+    assert sorted(p.name for p in src.iterdir()) == ["conformance", "refimpl"]  # only the packages, no site-packages
+
+
+def test_inside_its_environment_a_release_runs_the_in_process_adapter_under_its_own_name(monkeypatch, tmp_path):
+    from conformance.scenario import Call, Scenario
+
+    adapter = _fake_in_process_release(monkeypatch, tmp_path)
+    monkeypatch.setenv("KCC_INSIDE_RELEASE", "keras-9.9.9-ref")
+    assert not adapter.outside() and adapter.id == "keras-9.9.9-ref"
+    assert adapter.module().__name__ == "refimpl" and adapter.release_version() == adapter.recipe.version
+    trace = adapter.start(Scenario(task="binary", seed=1, calls=(Call(n=8, batch_size=4, epochs=1),)), "keras3") \
+        .call(Call(n=8, batch_size=4, epochs=1))
+    assert trace.error is None and trace.history["epoch"] == [0]
