@@ -18,6 +18,7 @@ from conformance import hypothesis_profiles
 from conformance.adapters import AdapterUnavailable, UnknownImplementation, get_adapter, implementation_names
 from conformance.callback_check import cli as callback_cli
 from conformance.expectations import ExpectationsError, load_expectations
+from conformance.parallel import jobs_argument
 from conformance.report import build_report, write_report
 from conformance.runner import run_suite
 from conformance.spec import PROFILES, SpecError, clause_ids, load_clauses, use_spec
@@ -44,6 +45,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--list-impls", action="store_true", help="list the known implementations and exit")
     p.add_argument("--list-clauses", action="store_true", help="list the clauses of --profile and exit")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
+    p.add_argument("-j", "--jobs", default=1, type=jobs_argument, metavar="N",
+                   help="run the scenarios in N worker processes, or 'auto' (one per CPU); the report is the "
+                        "same as with -j 1 apart from timings (default 1)")
     callback_cli.add_arguments(p)
     return p
 
@@ -126,7 +130,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 2
     run = run_suite(adapter, args.profile, args.hypothesis_profile, shrink=not args.no_shrink,
-                    progress=None if args.quiet else sys.stderr)
+                    progress=None if args.quiet else sys.stderr, jobs=args.jobs)
     report = build_report(run, expected, warnings)
     print_table(report)
     if args.report:

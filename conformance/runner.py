@@ -4,6 +4,12 @@ Three phases: (1) the hand-picked examples (conformance.examples) and, per scena
 scenarios; every call is checked against every clause of the profile and the verdicts are tallied per clause;
 (2) a hypothesis state machine makes sequences of fit/evaluate/predict calls on one model; (3) for each
 failing clause, `hypothesis.find` looks for a minimal failing scenario within a time budget.
+
+With `jobs` > 1 the scenarios run in that many worker processes (conformance.parallel): the main process draws
+them exactly as a serial run does (the draws never depend on the verdicts), the workers run and check them, and
+the main process records their outcomes in drawing order, so the report is the serial run's apart from timings.
+The state machine of phase (2) runs whole in one worker, alongside the scenarios; phase (3) shrinks one clause
+per worker.
 """
 
 from __future__ import annotations
@@ -12,8 +18,9 @@ import sys
 import time
 import traceback
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hypothesis import Phase, find, given, settings
 from hypothesis import strategies as st
@@ -29,6 +36,9 @@ from conformance.scenario import Scenario, to_snippet
 from conformance.spec import Clause, scenario_clauses
 from conformance.strategies import any_call, expressible, scenarios, setups
 from conformance.strategies import families as profile_families
+
+if TYPE_CHECKING:
+    from conformance.parallel import WorkerPool
 
 
 @dataclass
@@ -51,6 +61,20 @@ class ClauseTally:
         if self.check_errors:
             return "error"
         return "pass" if self.checked else "unchecked"
+
+
+@dataclass
+class Outcome:
+    """What running and checking one scenario gave, before it is recorded (it crosses process boundaries).
+
+    `ran` is False when the scenario was not expressible or the adapter raised (then `adapter_error` holds the
+    traceback).
+    """
+
+    verdicts: dict[str, list[str]] = field(default_factory=dict)
+    check_errors: list[CheckError] = field(default_factory=list)
+    adapter_error: str | None = None
+    ran: bool = False
 
 
 @dataclass
@@ -90,10 +114,13 @@ class Run:
         shrink: Whether to look for minimal failing scenarios. Defaults to `True`.
         progress: Where progress lines go (`None`: silent). Defaults to `None`.
         examples_scale: Multiplies every family's number of examples. Defaults to `1.0`.
+        jobs: Worker processes that run the scenarios (1: all in this process). Defaults to `1`.
     """
 
     def __init__(self, adapter: Adapter, profile: str = "keras3", hypothesis_profile: str = "ci",
-                 shrink: bool = True, progress: Any = None, examples_scale: float = 1.0):
+                 shrink: bool = True, progress: Any = None, examples_scale: float = 1.0, jobs: int = 1):
+        if jobs < 1:
+            raise ValueError(f"jobs must be at least 1, not {jobs}")
         self.adapter, self.profile = adapter, profile
         self.hyp_name = hypothesis_profile
         self.settings = hypothesis_profiles.get(hypothesis_profile)
@@ -106,11 +133,21 @@ class Run:
         self.families: dict[str, dict[str, float]] = {}
         self.scenarios_run = 0
         self.seconds = 0.0
+        self.jobs = jobs
+        self.pool: WorkerPool | None = None  # while run() runs with jobs > 1
+        self.journal: list[tuple] | None = None  # in a worker: what record() was given, for the main process
 
     # ------------------------------------------------------------------------------------------- checks
     def check_scenario(self, scenario: Scenario, family: str, record: bool = True) -> dict[str, list[str]]:
         """Run `scenario` and check it: {clause id: violations} over all its calls (merged)."""
-        verdicts: dict[str, list[str]] = {}
+        outcome = self.outcome(scenario)
+        if record:
+            self.apply(outcome, scenario, family)
+        return outcome.verdicts
+
+    def outcome(self, scenario: Scenario) -> Outcome:
+        """Run `scenario` and check every call; nothing is recorded (see `apply`)."""
+        session = None
         try:
             session = self.adapter.start(scenario, self.profile)
             state = {"lr_changed": False, "previous_stop": False}
@@ -121,19 +158,25 @@ class Run:
                     raise RuntimeError("the recorder failed:\n" + trace.harness_errors[0])
                 traces.append(trace)
         except Unexpressible:  # the implementation's API cannot run this scenario: not checked, not an error
-            return {}
+            return Outcome()
         except Exception:
-            if record:
-                self.errors.append(AdapterError(family, scenario, traceback.format_exc(limit=12)[-4000:]))
-            return {}
-        check_errors: list[CheckError] = []
+            return Outcome(adapter_error=traceback.format_exc(limit=12)[-4000:])
+        finally:  # a session may hand its model back for the next scenario with the same setup
+            if session is not None and hasattr(session, "close"):
+                session.close()
+        outcome = Outcome(ran=True)
         for call, trace in zip(scenario.calls, traces):  # an exception here is the suite's: a check error
-            for cid, msgs in self.check_call(scenario, call, trace, state, check_errors).items():
-                verdicts.setdefault(cid, []).extend(msgs)
-        if record:
+            for cid, msgs in self.check_call(scenario, call, trace, state, outcome.check_errors).items():
+                outcome.verdicts.setdefault(cid, []).extend(msgs)
+        return outcome
+
+    def apply(self, outcome: Outcome, scenario: Scenario, family: str) -> None:
+        """Record what `outcome` says about `scenario` (an adapter error, or the verdicts of a run scenario)."""
+        if outcome.adapter_error is not None:
+            self.errors.append(AdapterError(family, scenario, outcome.adapter_error))
+        elif outcome.ran:
             self.scenarios_run += 1
-            self.record(verdicts, scenario, family, check_errors)
-        return verdicts
+            self.record(outcome.verdicts, scenario, family, outcome.check_errors)
 
     def check_call(self, scenario: Scenario, call, trace, state: dict[str, bool],
                    check_errors: list[CheckError] | None = None) -> dict[str, list[str]]:
@@ -158,6 +201,8 @@ class Run:
 
     def record(self, verdicts: dict[str, list[str]], scenario: Scenario, family: str,
                check_errors: list[CheckError] = ()) -> None:
+        if self.journal is not None:
+            self.journal.append((verdicts, scenario, family, list(check_errors)))
         for err in check_errors:
             if err.clause in self.tallies:
                 self.tallies[err.clause].check_errors += 1
@@ -184,27 +229,60 @@ class Run:
 
         t0 = time.monotonic()
         chosen = [s for s in examples(self.profile) if expressible(s, self.profile)]
+        pending: list[tuple[Scenario, Future]] = []
         for s in chosen:
-            self.check_scenario(s, "examples")
+            self._check_or_submit(s, "examples", pending)
+        self._collect(pending, "examples")
         self._done("examples", len(chosen), t0)
+
+    def _check_or_submit(self, scenario: Scenario, family: str, pending: list[tuple[Scenario, Future]]) -> None:
+        """Check `scenario` here, or hand it to a worker (its outcome joins `pending`, recorded by `_collect`)."""
+        if self.pool is None:
+            self.check_scenario(scenario, family)
+        else:
+            pending.append((scenario, self.pool.submit_outcome(scenario)))
+
+    def _collect(self, pending: list[tuple[Scenario, Future]], family: str) -> None:
+        """Record the workers' outcomes in the order the scenarios were drawn."""
+        for scenario, future in pending:
+            self.apply(self.pool.outcome_of(future), scenario, family)
 
     def explore(self, family: str) -> None:
         t0, before = time.monotonic(), self.scenarios_run
         strategy = scenarios(family, self.profile)
 
+        pending: list[tuple[Scenario, Future]] = []
+
         @settings(self.settings, max_examples=self._budget(family), phases=[Phase.explicit, Phase.generate])
         @given(strategy)
-        def explore_family(scenario: Scenario) -> None:
-            self.check_scenario(scenario, family)
+        def explore_family(scenario: Scenario) -> None:  # never fails: the draws do not depend on the verdicts
+            self._check_or_submit(scenario, family, pending)
 
         try:
             explore_family()
         except Unsatisfiable:
             pass
+        self._collect(pending, family)
         self._done(family, self.scenarios_run - before, t0)
 
-    def sequences(self) -> None:
+    def sequences(self, future: Future | None = None) -> None:
+        """Phase (2), here; or, given the `future` of a worker running it (`WorkerPool.submit_sequences`), what
+        that worker recorded, recorded here in the same order."""
         t0, before = time.monotonic(), self.scenarios_run
+        if future is not None:
+            error = future.exception()
+            if error is not None:
+                self.errors.append(AdapterError("sequence", Scenario(calls=()),
+                                                self.pool.outcome_of(future).adapter_error))
+                self._done("sequence", 0, t0)
+                return
+            done = future.result()
+            for verdicts, scenario, family, check_errors in done["journal"]:
+                self.record(verdicts, scenario, family, check_errors)
+            self.errors.extend(done["errors"])
+            self.scenarios_run += done["count"]
+            self._done("sequence", done["count"], time.monotonic() - done["seconds"])
+            return
         run = self
 
         class CallSequences(RuleBasedStateMachine):
@@ -254,30 +332,38 @@ class Run:
     def shrink(self) -> None:
         """For each failing clause found by exploration, look for a smaller failing scenario."""
         t0 = time.monotonic()
-        budget = hypothesis_profiles.SHRINK_SECONDS[self.hyp_name]
-        for tally in self.tallies.values():
-            if not tally.failed or tally.family not in profile_families(self.profile):
-                continue
-            deadline = time.monotonic() + budget
-            cid, family = tally.clause.id, tally.family
-
-            def fails(s: Scenario, cid: str = cid, family: str = family, deadline: float = deadline) -> bool:
-                if time.monotonic() > deadline:
-                    return False
-                return bool(self.check_scenario(s, family, record=False).get(cid))
-
-            try:
-                minimal = find(scenarios(family, self.profile), fails,
-                               settings=settings(self.settings, database=None, max_examples=self._budget(family),
-                                                 phases=[Phase.generate, Phase.shrink]))
-            except (NoSuchExample, Unsatisfiable):
-                continue
-            except Exception:  # e.g. FlakyFailure when the time budget ran out mid-replay: keep the first example
-                continue
-            msgs = self.check_scenario(minimal, family, record=False).get(cid)
-            if msgs:
-                tally.scenario, tally.messages, tally.shrunk = minimal, msgs[:5], True
+        failing = [(tally.clause.id, tally.family) for tally in self.tallies.values()
+                   if tally.failed and tally.family in profile_families(self.profile)]
+        if self.pool is None:
+            found = [self.shrink_clause(cid, family) for cid, family in failing]
+        else:
+            futures = [self.pool.submit_shrink(cid, family) for cid, family in failing]
+            found = [f.result() if f.exception() is None else None for f in futures]
+        for (cid, _), result in zip(failing, found):
+            if result is not None:
+                tally = self.tallies[cid]
+                tally.scenario, tally.messages, tally.shrunk = result[0], result[1][:5], True
         self._done("shrink", 0, t0)
+
+    def shrink_clause(self, cid: str, family: str) -> tuple[Scenario, list[str]] | None:
+        """A smaller scenario of `family` on which `cid` fails, with its violations (`None`: none found in time)."""
+        deadline = time.monotonic() + hypothesis_profiles.SHRINK_SECONDS[self.hyp_name]
+
+        def fails(s: Scenario) -> bool:
+            if time.monotonic() > deadline:
+                return False
+            return bool(self.check_scenario(s, family, record=False).get(cid))
+
+        try:
+            minimal = find(scenarios(family, self.profile), fails,
+                           settings=settings(self.settings, database=None, max_examples=self._budget(family),
+                                             phases=[Phase.generate, Phase.shrink]))
+        except (NoSuchExample, Unsatisfiable):
+            return None
+        except Exception:  # e.g. FlakyFailure when the time budget ran out mid-replay: keep the first example
+            return None
+        msgs = self.check_scenario(minimal, family, record=False).get(cid)
+        return (minimal, msgs) if msgs else None
 
     def _done(self, name: str, count: int, t0: float) -> None:
         secs = time.monotonic() - t0
@@ -290,16 +376,31 @@ class Run:
         """All phases (`families`: the scenario families, default every one the profile has); returns self."""
         t0 = time.monotonic()
         self._say(f"conformance: {self.adapter.id} {self.adapter.version()} against profile {self.profile} "
-                  f"(hypothesis profile {self.hyp_name}, {len(self.ids)} clauses)")
+                  f"(hypothesis profile {self.hyp_name}, {len(self.ids)} clauses"
+                  + (f", {self.jobs} worker processes)" if self.jobs > 1 else ")"))
+        if self.jobs > 1:
+            from conformance.parallel import WorkerPool
+
+            with WorkerPool(self, self.jobs) as self.pool:
+                try:
+                    self._phases(families, with_sequences)
+                finally:
+                    self.pool = None
+        else:
+            self._phases(families, with_sequences)
+        self.seconds = time.monotonic() - t0
+        return self
+
+    def _phases(self, families: tuple[str, ...] | None, with_sequences: bool) -> None:
+        # The state machine is one long task: a worker starts on it first, the others take the scenarios.
+        machine = self.pool.submit_sequences() if self.pool is not None and with_sequences else None
         self.run_examples()
         for family in families if families is not None else profile_families(self.profile):
             self.explore(family)
         if with_sequences:
-            self.sequences()
+            self.sequences(machine)
         if self.shrink_enabled:
             self.shrink()
-        self.seconds = time.monotonic() - t0
-        return self
 
     def snippet(self, scenario: Scenario) -> str:
         return to_snippet(scenario, eval_callbacks=facts(self.profile).eval_callbacks,
@@ -309,9 +410,10 @@ class Run:
 def run_suite(adapter: Adapter, profile: str = "keras3", hypothesis_profile: str = "ci", *,
               shrink: bool = True, progress: Any = sys.stderr, examples_scale: float = 1.0,
               families: tuple[str, ...] | None = None, with_sequences: bool = True,
-              on_run: Callable[[Run], None] | None = None) -> Run:
-    """Run the whole suite and return the finished `Run` (see conformance.report for its JSON form)."""
-    run = Run(adapter, profile, hypothesis_profile, shrink, progress, examples_scale)
+              on_run: Callable[[Run], None] | None = None, jobs: int = 1) -> Run:
+    """Run the whole suite and return the finished `Run` (see conformance.report for its JSON form); `jobs`
+    worker processes run the scenarios (see `Run`)."""
+    run = Run(adapter, profile, hypothesis_profile, shrink, progress, examples_scale, jobs)
     if on_run:
         on_run(run)
     return run.run(families, with_sequences)

@@ -81,6 +81,12 @@ class Adapter:
         """
         raise NotImplementedError
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled for worker processes (`-j`) without the imported module: each worker imports its own."""
+        state = dict(self.__dict__)
+        state["_module"] = None
+        return state
+
     def _import(self, name: str) -> ModuleType:
         try:
             return importlib.import_module(name)

@@ -155,7 +155,7 @@ def _epoch_is_last_batch(ctx: CheckContext) -> Result:
         if not ends or not epoch_end:
             continue
         last, logs = ends[-1].logs or {}, epoch_end[0].logs or {}
-        for k in metric_keys(ctx.scenario, ctx.profile):
+        for k in sorted(metric_keys(ctx.scenario, ctx.profile)):
             if k in last and k in logs and not close(last[k], logs[k]):
                 out.append(f"epoch {epoch}: on_epoch_end {k}={logs[k]!r} but the last batch's running {k}="
                            f"{last[k]!r}")
@@ -192,7 +192,7 @@ def _epoch_base_logger(ctx: CheckContext) -> Result:
         for begin, end in zip(batch_events[::2], batch_events[1::2]):
             size = sum(weights[begin.index:end.index + 1])
             seen += size
-            for k in keys & set(end.logs or {}):
+            for k in sorted(keys & set(end.logs or {})):
                 totals[k] = totals.get(k, 0.0) + end.logs[k] * size
         logs = epoch_ends.get(epoch)
         if not seen or logs is None:

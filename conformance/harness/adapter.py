@@ -137,6 +137,11 @@ class ReleaseAdapter(Adapter):
                                          f"{self.recipe.version}; rebuild: {self.install} --rebuild")
         return self.inner
 
+    def __getstate__(self) -> dict[str, Any]:
+        state = super().__getstate__()
+        state["harness"] = None  # each worker process starts its own harness
+        return state
+
     def version(self) -> str:
         if self.in_process:
             return f"{self._inner().version()} (Python {self.recipe.python}, {self.recipe.base or 'own env'})"
