@@ -136,10 +136,18 @@ class Run:
         self.jobs = jobs
         self.pool: WorkerPool | None = None  # while run() runs with jobs > 1
         self.journal: list[tuple] | None = None  # in a worker: what record() was given, for the main process
+        self.pending: list[tuple[Scenario, str, Future]] = []  # checks handed to workers, not yet recorded
 
     # ------------------------------------------------------------------------------------------- checks
     def check_scenario(self, scenario: Scenario, family: str, record: bool = True) -> dict[str, list[str]]:
-        """Run `scenario` and check it: {clause id: violations} over all its calls (merged)."""
+        """Run `scenario` and check it: {clause id: violations} over all its calls (merged).
+
+        With worker processes a recorded check goes to a worker instead and returns `{}`: `_collect` records
+        its verdicts, in the order of the calls.
+        """
+        if record and self.pool is not None:
+            self.pending.append((scenario, family, self.pool.submit_outcome(scenario)))
+            return {}
         outcome = self.outcome(scenario)
         if record:
             self.apply(outcome, scenario, family)
@@ -229,40 +237,32 @@ class Run:
 
         t0 = time.monotonic()
         chosen = [s for s in examples(self.profile) if expressible(s, self.profile)]
-        pending: list[tuple[Scenario, Future]] = []
         for s in chosen:
-            self._check_or_submit(s, "examples", pending)
-        self._collect(pending, "examples")
+            self.check_scenario(s, "examples")
+        self._collect()
         self._done("examples", len(chosen), t0)
 
-    def _check_or_submit(self, scenario: Scenario, family: str, pending: list[tuple[Scenario, Future]]) -> None:
-        """Check `scenario` here, or hand it to a worker (its outcome joins `pending`, recorded by `_collect`)."""
-        if self.pool is None:
-            self.check_scenario(scenario, family)
-        else:
-            pending.append((scenario, self.pool.submit_outcome(scenario)))
-
-    def _collect(self, pending: list[tuple[Scenario, Future]], family: str) -> None:
-        """Record the workers' outcomes in the order the scenarios were drawn."""
-        for scenario, future in pending:
+    def _collect(self) -> None:
+        """Record the outcomes of the checks handed to workers, in the order they were handed over."""
+        pending, self.pending = self.pending, []
+        for scenario, family, future in pending:
             self.apply(self.pool.outcome_of(future), scenario, family)
 
     def explore(self, family: str) -> None:
         t0, before = time.monotonic(), self.scenarios_run
         strategy = scenarios(family, self.profile)
 
-        pending: list[tuple[Scenario, Future]] = []
-
+        # Hypothesis seeds a derandomized run from this function's source: keep it as it is, or the draws change.
         @settings(self.settings, max_examples=self._budget(family), phases=[Phase.explicit, Phase.generate])
         @given(strategy)
-        def explore_family(scenario: Scenario) -> None:  # never fails: the draws do not depend on the verdicts
-            self._check_or_submit(scenario, family, pending)
+        def explore_family(scenario: Scenario) -> None:
+            self.check_scenario(scenario, family)
 
         try:
             explore_family()
         except Unsatisfiable:
             pass
-        self._collect(pending, family)
+        self._collect()  # with workers: the draws never depend on the verdicts, so they are the serial run's
         self._done(family, self.scenarios_run - before, t0)
 
     def sequences(self, future: Future | None = None) -> None:
