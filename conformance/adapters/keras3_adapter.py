@@ -4,6 +4,13 @@ On jax, XLA compiles every train/test/predict step anew for each model and batch
 The adapter turns on jax's persistent compilation cache (a documented jax feature: the same program, compiled
 once, loaded from disk after) in one directory per run, shared with the run's worker processes (`-j`) through
 `KCC_JAX_COMPILATION_CACHE`; set that variable to a directory to keep the cache between runs, or to `off`.
+
+It also reuses models (`ReusingSession`): a scenario whose setup (task, metrics, optimizer, learning rate,
+steps_per_execution) an earlier scenario of the process had gets that scenario's compiled model back, reset to
+the state a fresh one has (weights, optimizer variables, metric variables, flags, attributes), so its steps are
+not traced and compiled again. tests/conformance/test_model_reuse.py proves on live Keras 3 that every trace
+and value equals a fresh model's (reuse is on for the releases it passed on: `REUSE_PROVEN`);
+`KCC_KERAS3_REUSE_MODELS=0` turns reuse off, `=1` on for any release.
 """
 
 from __future__ import annotations
@@ -14,10 +21,20 @@ import shutil
 import sys
 import tempfile
 from types import ModuleType
+from typing import Any
+
+import numpy as np
 
 from conformance.adapters import Adapter, AdapterUnavailable
+from conformance.driver import Session
+from conformance.scenario import Scenario
 
 JAX_CACHE_ENV = "KCC_JAX_COMPILATION_CACHE"
+REUSE_ENV = "KCC_KERAS3_REUSE_MODELS"
+REUSE_PROVEN = ("3.15.1",)  # releases on which tests/conformance/test_model_reuse.py passed
+# Set by compile() to None and later to the compiled steps: what reuse keeps.
+COMPILED = frozenset({"train_function", "test_function", "predict_function"})
+_SIMPLE = (bool, int, float, str, type(None))
 
 
 def use_jax_compilation_cache() -> str | None:
@@ -38,6 +55,92 @@ def use_jax_compilation_cache() -> str | None:
     jax.config.update("jax_compilation_cache_dir", path)
     jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)  # the suite's steps compile in < 1 s
     return path
+
+
+def setup_key(scenario: Scenario) -> tuple:
+    """What compile() and the model's architecture depend on: scenarios with equal keys can share a model."""
+    return (scenario.task, tuple(scenario.metrics), scenario.optimizer, scenario.learning_rate,
+            scenario.steps_per_execution)
+
+
+def _slot(variable: Any) -> tuple:
+    """An optimizer variable's name without the optimizer's own (which counts up: sgd, sgd_1, ...) and shape."""
+    return variable.path.split("/", 1)[-1], tuple(variable.shape)
+
+
+class ModelPool:
+    """Compiled models waiting for a scenario with the same setup, and what a fresh one of each setup looks like.
+
+    `fresh[key]` holds the attributes of the model right after compile() (names; values of the plain ones) and
+    `initial[key, built]` the optimizer's variable values as compile() plus (when built) the first fit leave them.
+    """
+
+    def __init__(self):
+        self.idle: dict[tuple, Any] = {}
+        self.fresh: dict[tuple, dict[str, Any]] = {}
+        self.initial: dict[tuple, list[np.ndarray]] = {}
+
+
+class ReusingSession(Session):
+    """A `Session` that takes an idle model of the same setup from `pool` (else builds one) and gives it back on
+    `close()`, reset to what compile() leaves: plain attributes restored, attributes added since deleted (the
+    compiled steps kept), optimizer variables set to their initial values, metrics reset, stop_training False.
+    The weights are set from the scenario's seed as for a fresh model."""
+
+    def __init__(self, keras: ModuleType, scenario: Scenario, pool: ModelPool):
+        self.pool, self.key = pool, setup_key(scenario)
+        self.reused = False
+        super().__init__(keras, scenario)
+
+    def build_model(self) -> Any:
+        model = self.pool.idle.pop(self.key, None)
+        self.reused = model is not None
+        return model if model is not None else super().build_model()
+
+    def compile_model(self) -> None:
+        if not self.reused:
+            super().compile_model()
+            self.pool.fresh.setdefault(self.key, {k: v for k, v in vars(self.model).items()})
+            return
+        model, fresh = self.model, self.pool.fresh[self.key]
+        for name in [k for k in vars(model) if k not in fresh]:
+            delattr(model, name)
+        for name, value in fresh.items():
+            if name not in COMPILED and isinstance(value, _SIMPLE) and getattr(model, name) is not value:
+                setattr(model, name, value)
+        optimizer = model.optimizer
+        initial = self.pool.initial.get((self.key, optimizer.built))
+        if initial is None:
+            s = self.scenario
+            twin = getattr(self.keras.optimizers, s.optimizer)(learning_rate=s.learning_rate)
+            if optimizer.built:
+                twin.build(model.trainable_variables)
+            if [_slot(v) for v in twin.variables] != [_slot(v) for v in optimizer.variables]:
+                raise RuntimeError("the optimizer's variables differ from a fresh one's: cannot reset it")
+            initial = self.pool.initial[self.key, optimizer.built] = [np.array(v.numpy()) for v in twin.variables]
+        for variable, value in zip(optimizer.variables, initial):
+            variable.assign(value)
+        model.reset_metrics()
+        model.stop_training = False
+
+    def close(self) -> None:
+        """The scenario is over: the model waits for the next scenario with the same setup, if it is usable."""
+        if usable(self.model):
+            self.pool.idle[self.key] = self.model
+
+
+def usable(model: Any) -> bool:
+    """Whether every variable of `model` (weights, optimizer, metrics) still has a value.
+
+    Some fits leave a jax model's variables without values (the trainer takes them out for a step that never
+    ran to its end); such a model is not reused.
+    """
+    try:
+        for variable in [*model.variables, *model.optimizer.variables, *model.metrics_variables]:
+            variable.numpy()
+    except Exception:
+        return False
+    return True
 
 
 class Keras3Adapter(Adapter):
@@ -68,6 +171,25 @@ class Keras3Adapter(Adapter):
             use_jax_compilation_cache()
         self._module = module
         return module
+
+    def reuses_models(self) -> bool:
+        """Whether sessions reuse compiled models: on jax, in the Keras releases the reuse test was run on
+        (`REUSE_PROVEN`), unless `KCC_KERAS3_REUSE_MODELS` says `0` (never) or `1` (any release)."""
+        wanted = os.environ.get(REUSE_ENV, "")
+        if wanted in ("0", "1"):
+            return wanted == "1" and self.backend == "jax"
+        return self.backend == "jax" and self.module().__version__ in REUSE_PROVEN
+
+    def start(self, scenario: Scenario, profile: str = "keras3") -> Any:
+        if not self.reuses_models():
+            return super().start(scenario, profile)
+        pool = self.__dict__.setdefault("_pool", ModelPool())
+        return ReusingSession(self.module(), scenario, pool)
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = super().__getstate__()
+        state.pop("_pool", None)  # each process keeps its own models
+        return state
 
     def snippet_setup(self, profile: str = "keras3") -> dict[str, str]:
         return {"module": "keras", "preamble": f"import os\nos.environ['KERAS_BACKEND'] = {self.backend!r}\n"}
