@@ -42,10 +42,21 @@ def scenarios(n: int):
     from hypothesis import HealthCheck, given, settings
 
     from conformance.examples import examples
+    from conformance.scenario import Action, Call, RecorderSpec, Scenario
     from conformance.strategies import families
     from conformance.strategies import scenarios as draw
 
-    out = list(examples("keras3"))
+    out = []
+    # Pairs of one setup that would show leftovers: a learning-rate schedule and moving optimizer state (every
+    # optimizer, learning rate 0.01), stop_training set, then the same setup again.
+    for optimizer in ("SGD", "Adam", "RMSprop", "Adagrad"):
+        setup = Scenario(task="categorical", metrics=("accuracy",), optimizer=optimizer, learning_rate=0.01)
+        first = Call(method="fit", n=16, batch_size=4, epochs=2, lr_schedule=True, validation="data",
+                     recorders=(RecorderSpec("full", (Action("stop_training", "on_train_batch_end", 2, 1),)),))
+        out += [setup.replace(seed=0, calls=(first,)),
+                setup.replace(seed=1, calls=(Call(method="evaluate", n=12, batch_size=4),
+                                             Call(method="fit", n=16, batch_size=4, epochs=2)))]
+    out += examples("keras3")
     for family in families("keras3"):
         @settings(derandomize=True, database=None, max_examples=n, deadline=None,
                   suppress_health_check=list(HealthCheck))

@@ -30,15 +30,15 @@ def probe(*args: str) -> dict:
 
 
 def test_a_reused_model_gives_the_trace_of_a_fresh_one():
-    found = probe("6")
-    # The hand-picked examples and 6 drawn scenarios of every family: most setups come round again.
-    assert found["scenarios"] >= 80 and found["reused"] >= 40, found
+    found = probe("4")
+    # Pairs built to show leftovers, the hand-picked examples, 4 drawn scenarios of every family.
+    assert found["scenarios"] >= 70 and found["reused"] >= 30, found
     assert found["different"] == 0, json.dumps(found["differences"], indent=1)[:6000]
 
 
 def test_the_probe_sees_a_model_that_is_not_reset():
-    found = probe("6", "--skip-reset")
-    assert found["reused"] >= 40 and found["different"] > 0, found
+    found = probe("4", "--skip-reset")
+    assert found["reused"] >= 30 and found["different"] > 0, found
 
 
 if __name__ == "__main__":
