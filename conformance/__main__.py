@@ -97,6 +97,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if argv[:1] == ["env"]:  # environments of real releases: python -m conformance env {list,build,path}
         from conformance.harness import envs
         return envs.main(argv[1:])
+    if argv[:1] == ["matrix"]:  # the compatibility matrix's stored reports: python -m conformance matrix build
+        from conformance.matrix import build as matrix_build
+        return matrix_build.main(argv[1:])
     args = parser().parse_args(argv)
     if args.callback:
         return callback_cli.run(args)
