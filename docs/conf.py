@@ -109,3 +109,5 @@ doctest_test_doctest_blocks = "default"
 
 # The conformance matrix page reads this report when it exists (written by ``python -m conformance --report``).
 conformance_report_path = str(REPO_ROOT / "conformance-report" / "report.json")
+# The stored compatibility matrix (python -m conformance matrix build), shown on every build.
+conformance_matrix_reports = str(REPO_ROOT / "conformance" / "matrix" / "reports")
