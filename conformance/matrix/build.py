@@ -76,12 +76,12 @@ def interpreter(row: mx.Row) -> str:
     return path
 
 
-def probe_versions(python: str, packages: tuple[str, ...], environ: dict[str, str]) -> dict[str, str]:
-    """The interpreter's Python version and the installed version of each distribution in `packages`."""
-    done = subprocess.run([python, "-c", VERSION_PROBE, *packages], capture_output=True, text=True,
+def probe_versions(command: list[str], packages: tuple[str, ...], environ: dict[str, str]) -> dict[str, str]:
+    """The Python version of the interpreter `command` starts, and the installed version of each of `packages`."""
+    done = subprocess.run([*command, "-c", VERSION_PROBE, *packages], capture_output=True, text=True,
                           env=environ, timeout=300)
     if done.returncode != 0:
-        raise Skip(f"{python} cannot report its versions: {done.stderr.strip().splitlines()[-1:]}")
+        raise Skip(f"{command[0]} cannot report its versions: {done.stderr.strip().splitlines()[-1:]}")
     return {k: v for k, v in json.loads(done.stdout.strip().splitlines()[-1]).items() if v is not None}
 
 
@@ -103,9 +103,16 @@ def prepare(row: mx.Row, out) -> tuple[str, dict[str, str], dict[str, str]]:
             env = envs.build(row.env, out=out)
         except envs.EnvError as e:
             raise Skip(f"environment {row.env} cannot be built here: {e}") from e
-        versions.update({k: str(v) for k, v in env.info.items() if k != "file" and v is not None})
-        versions = {("release python" if k == "python" else k): v for k, v in versions.items()}
-    versions.update(probe_versions(python, tuple(dict.fromkeys(("hypothesis", *row.packages))), environ))
+        info = {k: str(v) for k, v in env.info.items() if k != "file" and v is not None}
+        if getattr(env.recipe, "runner", "harness") != "harness":
+            # a release whose suite runs inside its own environment (`--impl` re-runs itself there): its
+            # interpreter is the one that runs the suite
+            versions.update(info)
+            versions.update(probe_versions(env.command(), ("hypothesis", *row.packages), env.environ()))
+            return python, environ, versions
+        info["release python"] = info.pop("python", "")
+        versions.update(info)
+    versions.update(probe_versions([python], tuple(dict.fromkeys(("hypothesis", *row.packages))), environ))
     return python, environ, versions
 
 
