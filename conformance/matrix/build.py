@@ -154,8 +154,12 @@ def summary_text(stored: dict) -> str:
     return text
 
 
-def run_rows(rows: list[mx.Row], work: Path, log_dir: Path, out=sys.stdout) -> list[Result]:
-    """Run every row and profile, printing a line (with its time) per run; skips are results too."""
+def run_rows(rows: list[mx.Row], work: Path, log_dir: Path, out=sys.stdout,
+             store: Path | None = None) -> list[Result]:
+    """Run every row and profile, printing a line (with its time) per run; skips are results too.
+
+    With `store`, each stored report is written there as soon as its run is done.
+    """
     from conformance.spec import PROFILES
 
     results: list[Result] = []
@@ -177,6 +181,8 @@ def run_rows(rows: list[mx.Row], work: Path, log_dir: Path, out=sys.stdout) -> l
                 print(f"running {row.id} / {profile} ...", file=out, flush=True)
                 r = run_one(row, profile, python, environ, versions, work, log_dir)
             results.append(r)
+            if store is not None:
+                write_stored([r], store)
             if r.state == "skipped":
                 print(f"SKIPPED {row.id} / {profile}: {r.message}", file=out, flush=True)
                 continue
@@ -278,11 +284,10 @@ def main(argv: list[str] | None = None) -> int:
         log_dir = Path(args.log_dir) if args.log_dir else Path(tempfile.mkdtemp(prefix="kcc-matrix-logs-"))
         log_dir.mkdir(parents=True, exist_ok=True)
         started = time.monotonic()
-        results = run_rows(rows, work, log_dir)
+        fresh = Path(tmp) / "fresh"
+        results = run_rows(rows, work, log_dir, store=fresh if args.check else stored_dir)
         failed = [r for r in results if r.state == "failed"]
         if args.check:
-            fresh = Path(tmp) / "fresh"
-            write_stored(results, fresh)
             names = [mx.report_name(r.row.id, r.profile) for r in results if r.state == "ran"]
             diffs = compare_dirs(stored_dir, fresh, names)
             print_summary(results)
@@ -291,8 +296,10 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"DIFFERENT {d}")
             print(f"--check: {len(names)} stored report(s) compared, "
                   + (f"{len(diffs)} difference(s)" if diffs else "all identical"))
+            unchecked = [f"{r.row.id} / {r.profile}" for r in results if r.state != "ran"]
+            if unchecked:
+                print(f"--check: not compared (not rebuilt here): {', '.join(unchecked)}")
         else:
-            write_stored(results, stored_dir)
             diffs = []
             print_summary(results)
             print(f"whole build: {time.monotonic() - started:.0f} s; stored reports in {stored_dir}")
