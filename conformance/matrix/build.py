@@ -104,6 +104,8 @@ def prepare(row: mx.Row, out) -> tuple[str, dict[str, str], dict[str, str]]:
         except envs.EnvError as e:
             raise Skip(f"environment {row.env} cannot be built here: {e}") from e
         info = {k: str(v) for k, v in env.info.items() if k != "file" and v is not None}
+        if "version" in info:  # the release's own version, under its module's name
+            info[env.recipe.module] = info.pop("version")
         if getattr(env.recipe, "runner", "harness") != "harness":
             # a release whose suite runs inside its own environment (`--impl` re-runs itself there): its
             # interpreter is the one that runs the suite
