@@ -292,6 +292,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.check:
             names = [mx.report_name(r.row.id, r.profile) for r in results if r.state == "ran"]
             diffs = compare_dirs(stored_dir, fresh, names)
+            for r in results:
+                r.change = "rebuilt" if r.state == "ran" else r.change
             print_summary(results)
             print(f"whole build: {time.monotonic() - started:.0f} s")
             for d in diffs:
