@@ -307,6 +307,11 @@ def main(argv: list[str] | None = None) -> int:
             diffs = []
             print_summary(results)
             print(f"whole build: {time.monotonic() - started:.0f} s; stored reports in {stored_dir}")
+        wanted = {mx.report_name(r.id, p) for r in mx.load_rows(args.rows_file) for p in r.profiles}
+        stale = sorted(p.name for p in stored_dir.glob("*.json") if p.name not in wanted)
+        if stale:
+            print(f"stored reports that no row of {args.rows_file} produces (the docs still show them; delete "
+                  f"them if the row or profile is gone): {', '.join(stale)}")
         if not failed and not args.log_dir:
             shutil.rmtree(log_dir, ignore_errors=True)
         elif failed:
