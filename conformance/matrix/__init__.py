@@ -31,7 +31,13 @@ REPORTS_DIR = HERE / "reports"
 STORED_SCHEMA = 1
 
 # The implementation families, in the order the docs show them.
-FAMILIES = ("refimpl", "keras-standalone", "tf-keras", "keras3-jax", "keras3-torch", "keras3-tensorflow")
+FAMILIES = ("refimpl", "keras-standalone", "tf-keras", "keras3-jax", "keras3-torch", "keras3-tensorflow",
+            "distributed")
+# The distributed runs (conformance/distributed: several devices or processes) store their own reports; the
+# matrix shows them as one more family. They are set-ups of one release, not a release series, so the
+# "What changed when" page does not compare them with each other.
+DISTRIBUTED_FAMILY = "distributed"
+DISTRIBUTED_REPORTS_DIR = HERE.parent / "distributed" / "reports"
 ROW_KEYS = {"id", "family", "release", "profiles", "era", "env", "impl", "python", "python_var", "environ",
             "packages", "args", "note"}
 
@@ -228,6 +234,33 @@ def read_reports(directory: Path | str = REPORTS_DIR) -> list[dict[str, Any]]:
     return sorted(reports, key=order_key)
 
 
+def distributed_reports(directory: Path | str = DISTRIBUTED_REPORTS_DIR) -> list[dict[str, Any]]:
+    """The distributed runs' reports (`python -m conformance.distributed --report DIR`) in the stored form.
+
+    Each becomes a report of the `distributed` family whose release names the implementation's version and
+    set-up (its `impl` id), e.g. `3.15.1 keras3-jax-2proc`.
+
+    Raises:
+        MatrixError: If a file is not a conformance report (REPORT_SCHEMA.md).
+    """
+    reports = []
+    for p in sorted(Path(directory).glob("*.json")):
+        try:
+            data = json.loads(p.read_text(encoding="utf-8"))
+            impl = data["impl"]
+            release = " ".join(str(part) for part in (impl.get("version"), impl["impl"]) if part)
+            row = Row(id=impl["impl"], family=DISTRIBUTED_FAMILY, release=release,
+                      profiles=(data["profile"],), era=data["profile"])
+            package = "tf-keras" if impl["impl"].startswith("tf_keras") else "keras"
+            versions = {package: impl["version"]} if impl.get("version") else {}
+            stored = stored_report(data, row, data["profile"], versions)
+        except (OSError, ValueError, KeyError, TypeError) as e:
+            raise MatrixError(f"{p}: not a distributed conformance report: {e}") from e
+        stored["_file"] = p.name
+        reports.append(stored)
+    return sorted(reports, key=order_key)
+
+
 def order_key(report: dict[str, Any]) -> tuple:
     family = report["family"]
     rank = FAMILIES.index(family) if family in FAMILIES else len(FAMILIES)
@@ -310,6 +343,8 @@ def steps(reports: list[dict[str, Any]]) -> list[Step]:
     for r in sorted(reports, key=order_key):
         by_family.setdefault(r["family"], {}).setdefault(r["release"], []).append(r)
     for family, releases in by_family.items():
+        if family == DISTRIBUTED_FAMILY:
+            continue
         ordered = sorted(releases, key=release_key)
         for prev, cur in zip(ordered, ordered[1:]):
             prev_by_profile = {r["profile"]: r for r in releases[prev]}
@@ -334,5 +369,5 @@ def _step(family: str, before: dict[str, Any], after: dict[str, Any]) -> Step:
     return Step(family, before, after, changes, [c for c in a if c not in b], [c for c in b if c not in a])
 
 
-__all__ = ["FAMILIES", "REPORTS_DIR", "ROWS_FILE", "Change", "MatrixError", "Row", "Step", "compare", "dumps",
-           "load_rows", "read_reports", "release_key", "report_name", "select", "steps", "stored_report"]
+__all__ = ["DISTRIBUTED_FAMILY", "DISTRIBUTED_REPORTS_DIR", "FAMILIES", "REPORTS_DIR", "ROWS_FILE", "Change", "MatrixError", "Row", "Step", "compare",
+           "distributed_reports", "dumps", "load_rows", "read_reports", "release_key", "report_name", "select", "steps", "stored_report"]

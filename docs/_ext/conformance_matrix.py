@@ -151,7 +151,13 @@ class StoredDirective(SphinxDirective):
             raise self.error(f"no stored matrix reports in {directory}; run python -m conformance matrix build")
         for report in reports:
             self.env.note_dependency(str(directory / report["_file"]))
-        return reports
+        try:  # the distributed runs' reports, shown as one more family (conformance/distributed/reports)
+            distributed = mx.distributed_reports()
+        except mx.MatrixError as exc:
+            raise self.error(str(exc)) from exc
+        for report in distributed:
+            self.env.note_dependency(str(mx.DISTRIBUTED_REPORTS_DIR / report["_file"]))
+        return reports + distributed
 
     def tpara(self, text: str) -> nodes.paragraph:
         """A translated paragraph, with the source position gettext needs to extract it."""

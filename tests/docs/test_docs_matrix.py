@@ -109,7 +109,9 @@ def _summary_rows(page) -> set[tuple[str, str, str]]:
 
 
 def _stored_rows(directory) -> set[tuple[str, str, str]]:
-    return {(r["family"], r["release"], r["profile"]) for r in mx.read_reports(directory)}
+    """The summary rows a build must show: the stored reports of `directory` and the distributed runs'."""
+    reports = mx.read_reports(directory) + mx.distributed_reports()
+    return {(r["family"], r["release"], r["profile"]) for r in reports}
 
 
 @pytest.mark.parametrize("language", ["en", "zh_CN", "ko"])
@@ -117,6 +119,7 @@ def test_matrix_page_shows_every_stored_report_in_every_language(built_site, lan
     page = built_site / language / "conformance" / "matrix.html"
     stored = _stored_rows(mx.REPORTS_DIR)
     assert stored, "no stored reports: the matrix page would be empty"
+    assert {row for row in stored if row[0] == mx.DISTRIBUTED_FAMILY}, "the distributed runs are missing"
     assert _summary_rows(page) == stored
     assert _tables(page)["conformance-stored-grid"], "no clause grid"
     assert (built_site / language / "conformance" / "what-changed.html").is_file()
