@@ -70,6 +70,8 @@ def interpreter(row: mx.Row) -> str:
         if not row.python:
             raise Skip(f"no interpreter: set {row.python_var} to the python of an environment with the release")
         path = os.path.expanduser(os.path.expandvars(row.python))
+        if not os.path.isabs(path):  # relative to the checkout, where .ci/run makes its environments
+            path = str(mx.HERE.parent.parent / path)
     if not Path(path).exists():
         how = f" (or set {row.python_var})" if row.python_var else ""
         raise Skip(f"no interpreter at {path}{how}; make that environment as .ci/run does")
