@@ -29,7 +29,7 @@ class ProfileFacts:
         eval_callbacks: evaluate() and predict() take callbacks, and fit's validation run calls the test hooks
             (Keras 2.3 and later); when False (Keras 2.2 and older) the Callback class has no test or predict
             hooks and only fit() takes callbacks.
-        running_means: Training batch-end values are running means over the epoch (Keras 3); when False they
+        running_means: Training batch-end values are running means over the epoch (Keras 3, tf-keras); when False they
             are each batch's own values, averaged into the epoch by BaseLogger (Keras 2, 1, 0).
         full_signatures: fit/evaluate/predict accept generators, PyDatasets, steps, validation_freq,
             validation_batch_size, steps_per_execution and return_dict (tf-keras and Keras 3); the scenarios of
@@ -80,8 +80,9 @@ LEGACY_METRIC_NAMES = {"accuracy": "acc", "mae": "mean_absolute_error", "mse": "
 TABLE: dict[str, ProfileFacts] = {p.name: p for p in (
     ProfileFacts("keras3", "Keras 3.0 to 3.15", ("keras3-jax", "keras3-torch"), lr_key="learning_rate",
                  running_means=True, min_epochs=0),
+    # tf-keras 2.21, measured: accuracy as accuracy, running means at batch end (no BaseLogger), lr in logs
     ProfileFacts("tf-keras", "tf-keras 2.15 to 2.21 (tf.keras of TensorFlow 2.x)", ("tf_keras",),
-                 metric_names={"accuracy": "acc"}),
+                 running_means=True),
     # Keras 2.2.4 and 1.2.2, measured: accuracy is logged as acc, the other metrics under their function's name
     # (metrics=['mae'] logs mean_absolute_error; seed 002's prose says accuracy)
     ProfileFacts("keras2", "standalone Keras 2.0 to 2.3 (the Keras 2 callbacks page, 2017)", ("keras-2.2.4",),

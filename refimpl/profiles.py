@@ -19,12 +19,13 @@ class Profile:
             decided by the settings below, never by comparing names).
         hooks_take_logs: every hook is called with ``logs``; when False (Keras 0), a hook whose
             signature has no ``logs`` parameter is called without it.
-        batch_logs_size: batch hooks' logs carry ``batch`` and ``size`` (Keras 1/2).
+        batch_logs_size: batch hooks' logs carry ``batch`` and ``size`` (Keras 1/2; not tf-keras).
         batch_values_running_mean: batch-end values are running means over the epoch (Keras 3, tf.keras);
             when False they are the batch's own values and ``BaseLogger`` averages them (Keras 1/2).
-        base_logger: ``fit`` adds a ``BaseLogger`` first (Keras 1/2).
+        base_logger: ``fit`` adds a ``BaseLogger`` first (Keras 1/2; not tf-keras).
         learning_rate_key: the key LR callbacks write into epoch logs (``lr`` before Keras 3).
-        accuracy_key: the logs name of ``metrics=["accuracy"]`` (``acc`` in Keras 1 and 2).
+        accuracy_key: the logs name of ``metrics=["accuracy"]`` (``acc`` in Keras 1 and 2; tf-keras logs
+            ``accuracy``).
         metric_function_names: a metric given by a short name is logged under its function's name
             (``mae`` as ``mean_absolute_error``: Keras 2.2 and 1.2, measured).
         eval_callbacks: ``evaluate`` and ``predict`` take ``callbacks`` and fit's validation run calls the test
@@ -61,13 +62,16 @@ class Profile:
     train_end_logs: bool = True
 
 
-# What Keras 0, 1, 2 and tf-keras share against Keras 3.
+# What Keras 0, 1, 2 and (for lr, CSVLogger and ModelCheckpoint) tf-keras share against Keras 3.
 _BEFORE_KERAS3 = {"batch_logs_size": True, "batch_values_running_mean": False, "base_logger": True,
                   "learning_rate_key": "lr", "csv_adds_val_columns": False, "checkpoint_skips_without_monitor": True,
                   "checkpoint_best_starts_infinite": True, "checkpoint_says_finished": False}
 
 KERAS3 = Profile("keras3")
-TF_KERAS = Profile("tf-keras", **_BEFORE_KERAS3, accuracy_key="acc")
+# tf-keras 2.21, measured: Keras 3's logs (accuracy, running means, no batch/size, no BaseLogger) but lr in logs
+# and the older ModelCheckpoint and CSVLogger
+TF_KERAS = Profile("tf-keras", **{**_BEFORE_KERAS3, "batch_logs_size": False, "batch_values_running_mean": True,
+                                  "base_logger": False})
 # Keras 2.2.4 and 1.2.2, measured through the harness: on_train_end gets {}, mae is logged as mean_absolute_error
 KERAS2 = Profile("keras2", **_BEFORE_KERAS3, accuracy_key="acc", metric_function_names=True, eval_callbacks=False,
                  train_end_logs=False)

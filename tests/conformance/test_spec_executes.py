@@ -67,9 +67,11 @@ def test_flipping_keras1_train_end_keys_fails_refimpl_on_the_cli(tmp_path):
                'last epoch."\nlogs = { keras3 = ["loss", "<metrics>", "val_loss", "val_<metrics>"]',
      'on_train_end"\nargs = ["logs"]\nphase = "fit"\nstatement = "Called once when fit() ends, after the '
      'last epoch."\nlogs = { keras3 = []', "logs.keys.train-end"),
-    # tf-keras's batch description without `size`
-    ("tf-keras", 'logs = { keras3 = [], "tf-keras" = ["batch", "size"] }\nclauses = ["fit.order.batch-pairs"',
-     'logs = { keras3 = [], "tf-keras" = ["batch"] }\nclauses = ["fit.order.batch-pairs"', "logs.keys.begin-empty"),
+    # tf-keras's training batch begin logs given a `batch` key (tf-keras 2.21 and refimpl pass {})
+    ("tf-keras",
+     'logs = { keras3 = [], "tf-keras" = [] }\nclauses = ["fit.order.batch-pairs", "fit.order.batch-indices"',
+     'logs = { keras3 = [], "tf-keras" = ["batch"] }\nclauses = ["fit.order.batch-pairs", "fit.order.batch-indices"',
+     "logs.keys.begin-empty"),
     # on_test_end with one more key
     ("keras3", 'logs = { keras3 = ["loss", "<metrics>"], "tf-keras" = ["loss", "<metrics>"] }\n'
                'clauses = ["logs.keys.test-end"',

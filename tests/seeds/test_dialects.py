@@ -342,7 +342,7 @@ def test_tf_keras_dialect_keeps_tf_keras_hooks_and_params():
     seen = _Seen.make(tf_keras)
     model.fit(x, y, batch_size=4, epochs=2, verbose=0, validation_split=0.3, callbacks=[seen])
     assert seen.params_seen == {"epochs": 2, "steps": 2, "verbose": 0}
-    assert sorted(seen.end_logs) == ["acc", "loss", "mae", "val_acc", "val_loss", "val_mae"]
+    assert sorted(seen.end_logs) == ["accuracy", "loss", "mae", "val_accuracy", "val_loss", "val_mae"]
     assert seen.hooks == ["on_test_begin", "on_test_begin"]
     model.evaluate(x, y, verbose=0, callbacks=[seen])
     model.predict(x, verbose=0, callbacks=[seen])

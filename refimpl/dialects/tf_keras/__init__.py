@@ -1,17 +1,15 @@
 """tf-keras 2.x (tf.keras) on refimpl: ``import refimpl.dialects.tf_keras as keras`` (profile ``tf-keras``).
 
-What differs from Keras 3:
+What differs from Keras 3 (measured on tf-keras 2.21):
 
-- ``metrics=['accuracy']`` is logged as ``acc`` / ``val_acc``; the LR callbacks write ``lr`` into logs.
-- Batch-end logs hold the batch's own values plus ``batch`` and ``size``; ``BaseLogger`` (added first to
-  every ``fit``) turns them into epoch means.
-- ``evaluate`` and ``predict`` take callbacks, fit's validation run calls the test hooks, ``on_train_end`` gets
-  the last epoch's logs and ``self.params`` holds ``epochs``, ``steps`` and ``verbose``, as in tf-keras 2.21.
+- The LR callbacks write ``lr`` into logs; ``ModelCheckpoint`` and ``CSVLogger`` behave as tf-keras's.
 - The names and signatures are Keras 2's (``refimpl.dialects.keras2``'s layers, callbacks and optimizers).
 
-This is what the ``keras2`` profile described before it was split: the Keras 2 callbacks page's names (``acc``,
-per-batch values, ``batch``/``size``) with tf-keras's hooks. Real tf-keras 2.21 differs in the names (it logs
-``accuracy``, running means, no ``batch``/``size``): conformance/expectations/tf_keras.toml lists each case.
+What it shares with Keras 3 and not with standalone Keras 2 (``refimpl.dialects.keras2``): ``metrics=['accuracy']``
+is logged as ``accuracy`` / ``val_accuracy``, batch-end logs hold running means over the epoch without ``batch``
+and ``size``, batch-begin logs are ``{}``, ``fit`` adds no ``BaseLogger``, ``evaluate`` and ``predict`` take
+callbacks, fit's validation run calls the test hooks, ``on_train_end`` gets the last epoch's logs and
+``self.params`` holds ``epochs``, ``steps`` and ``verbose``.
 """
 
 import sys

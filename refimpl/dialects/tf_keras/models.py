@@ -10,9 +10,10 @@ from ..keras2 import models as _keras2
 
 
 class Model(_keras2.Model):
-    """A tf-keras model: ``acc``/``val_acc`` log names, per-batch values, BaseLogger, ``lr`` in logs, and tf-keras's
-    hooks: ``evaluate`` and ``predict`` take callbacks, fit's validation run calls the test hooks, ``on_train_end``
-    gets the last epoch's logs and ``self.params`` holds ``epochs``, ``steps`` and ``verbose``.
+    """A tf-keras model: ``accuracy``/``val_accuracy`` log names, running means at batch end, no BaseLogger, ``lr``
+    in logs, and tf-keras's hooks: ``evaluate`` and ``predict`` take callbacks, fit's validation run calls the test
+    hooks, ``on_train_end`` gets the last epoch's logs and ``self.params`` holds ``epochs``, ``steps`` and
+    ``verbose``.
 
     Example:
         >>> import numpy as np
@@ -23,7 +24,7 @@ class Model(_keras2.Model):
         >>> model.compile(loss="categorical_crossentropy", optimizer="sgd", metrics=["accuracy"])
         >>> history = model.fit(np.ones((4, 3)), np.eye(2)[[0, 1, 0, 1]], epochs=1, verbose=0)
         >>> sorted(history.history), sorted(history.params)
-        (['acc', 'loss'], ['epochs', 'steps', 'verbose'])
+        (['accuracy', 'loss'], ['epochs', 'steps', 'verbose'])
     """
 
     _dialect_profile = profiles.TF_KERAS
