@@ -369,5 +369,24 @@ def _step(family: str, before: dict[str, Any], after: dict[str, Any]) -> Step:
     return Step(family, before, after, changes, [c for c in a if c not in b], [c for c in b if c not in a])
 
 
-__all__ = ["DISTRIBUTED_FAMILY", "DISTRIBUTED_REPORTS_DIR", "FAMILIES", "REPORTS_DIR", "ROWS_FILE", "Change", "MatrixError", "Row", "Step", "compare",
-           "distributed_reports", "dumps", "load_rows", "read_reports", "release_key", "report_name", "select", "steps", "stored_report"]
+__all__ = [
+    "DISTRIBUTED_FAMILY",
+    "DISTRIBUTED_REPORTS_DIR",
+    "FAMILIES",
+    "REPORTS_DIR",
+    "ROWS_FILE",
+    "Change",
+    "MatrixError",
+    "Row",
+    "Step",
+    "compare",
+    "distributed_reports",
+    "dumps",
+    "load_rows",
+    "read_reports",
+    "release_key",
+    "report_name",
+    "select",
+    "steps",
+    "stored_report",
+]
