@@ -19,9 +19,16 @@ WRITTEN = ("ckpt.keras", "log.csv")
 
 
 def _processes(m: dict[str, Any]):
+    for name, trace, _ in _processes_and_files(m):
+        yield name, trace
+
+
+def _processes_and_files(m: dict[str, Any]):
+    """Each process of each run: its name, its trace and what the measurement read back from its directory."""
     for run, traces in m["runs"].items():
         for i, trace in enumerate(traces):
-            yield f"{run} process {trace.get('process_index', i)}", trace
+            entry = m["files"].get(trace.get("dir", run if len(traces) == 1 else f"{run}{i}"), {})
+            yield f"{run} process {trace.get('process_index', i)}", trace, entry
 
 
 def _close(a: float, b: float) -> bool:
@@ -92,25 +99,22 @@ def _every_process_writes(m: dict[str, Any]) -> Result:
 @check("dist.files.load", when=WHEN)
 def _files_load(m: dict[str, Any]) -> Result:
     out = []
-    for run, traces in m["runs"].items():
-        for i, trace in enumerate(traces):
-            name = f"{run} process {trace.get('process_index', i)}"
-            entry = m["files"].get(trace.get("dir", run if len(traces) == 1 else f"{run}{i}"), {})
-            if "ckpt.keras" not in trace["files"]:
-                pass  # nothing written: the file clauses of the run judge that, this one judges what was written
-            elif not entry.get("checkpoint_loads"):
-                out.append(f"{name}: the checkpoint does not load: {entry.get('checkpoint_error', 'no file')}")
-            elif entry["checkpoint_max_abs_diff"] > 1e-6:
-                out.append(f"{name}: the loaded weights differ from the final ones by "
-                           f"{entry['checkpoint_max_abs_diff']}")
-            rows, history = entry.get("csv_rows"), trace["history"] or {}
-            if rows is None:
-                out.append(f"{name}: no CSVLogger file")
-                continue
-            for key, values in history.items():
-                got = [r.get(key) for r in rows]
-                if len(got) != len(values) or not all(g is not None and _close(g, v) for g, v in zip(got, values)):
-                    out.append(f"{name}: CSVLogger column {key} is {got}, the epoch logs say {values}")
+    for name, trace, entry in _processes_and_files(m):
+        if "ckpt.keras" not in trace["files"]:
+            pass  # nothing written: the file clauses of the run judge that, this one judges what was written
+        elif not entry.get("checkpoint_loads"):
+            out.append(f"{name}: the checkpoint does not load: {entry.get('checkpoint_error', 'no file')}")
+        elif entry["checkpoint_max_abs_diff"] > 1e-6:
+            out.append(f"{name}: the loaded weights differ from the final ones by "
+                       f"{entry['checkpoint_max_abs_diff']}")
+        rows, history = entry.get("csv_rows"), trace["history"] or {}
+        if rows is None:
+            out.append(f"{name}: no CSVLogger file")
+            continue
+        for key, values in history.items():
+            got = [r.get(key) for r in rows]
+            if len(got) != len(values) or not all(g is not None and _close(g, v) for g, v in zip(got, values)):
+                out.append(f"{name}: CSVLogger column {key} is {got}, the epoch logs say {values}")
     return out
 
 
@@ -165,19 +169,16 @@ def _tf_chief_backup(m: dict[str, Any]) -> Result:
 @check("dist.files.backup-every-process", when=WHEN)
 def _backup_every_process(m: dict[str, Any]) -> Result:
     out = []
-    for run, traces in m["runs"].items():
-        for i, trace in enumerate(traces):
-            name = f"{run} process {trace.get('process_index', i)}"
-            entry = m["files"].get(trace.get("dir", run if len(traces) == 1 else f"{run}{i}"), {})
-            if "backup/latest.weights.h5" not in trace.get("backup_files", []):
-                out.append(f"{name}: BackupAndRestore wrote {trace.get('backup_files')}, no backup/latest.weights.h5")
-            elif "backup_max_abs_diff" not in entry:
-                out.append(f"{name}: the backup does not load: {entry.get('backup_error', 'not read')}")
-            elif entry["backup_max_abs_diff"] > 1e-6:
-                out.append(f"{name}: the backup's weights differ from the final ones by {entry['backup_max_abs_diff']}")
-            elif entry.get("backup_metadata", {"epoch": m["epochs"]}).get("epoch") != m["epochs"]:
-                out.append(f"{name}: the backup's metadata says {entry['backup_metadata']}, expected epoch "
-                           f"{m['epochs']} (the next epoch to run)")
+    for name, trace, entry in _processes_and_files(m):
+        if "backup/latest.weights.h5" not in trace.get("backup_files", []):
+            out.append(f"{name}: BackupAndRestore wrote {trace.get('backup_files')}, no backup/latest.weights.h5")
+        elif "backup_max_abs_diff" not in entry:
+            out.append(f"{name}: the backup does not load: {entry.get('backup_error', 'not read')}")
+        elif entry["backup_max_abs_diff"] > 1e-6:
+            out.append(f"{name}: the backup's weights differ from the final ones by {entry['backup_max_abs_diff']}")
+        elif entry.get("backup_metadata", {"epoch": m["epochs"]}).get("epoch") != m["epochs"]:
+            out.append(f"{name}: the backup's metadata says {entry['backup_metadata']}, expected epoch "
+                       f"{m['epochs']} (the next epoch to run)")
     return out
 
 

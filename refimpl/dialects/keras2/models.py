@@ -80,7 +80,7 @@ class Model(DialectModel, _models.Model):
             validation_steps: batches per validation run. Defaults to `None`.
             **kwargs: Keras 3 arguments (``validation_freq``…) and Keras 1's ``nb_epoch`` (deprecated).
         """
-        names = [self._logged_name(n) for n in self.metrics_names]
+        names = [profiles.logged_metric_name(self._profile, n) for n in self.metrics_names]
         extra = legacy_fit_params(x, batch_size or 32, epochs, verbose, validation_split, validation_data, names)
         extra.pop("nb_epoch")
         samples = extra.pop("nb_sample")
@@ -94,9 +94,6 @@ class Model(DialectModel, _models.Model):
                            validation_split=validation_split, validation_data=validation_data, shuffle=shuffle,
                            class_weight=class_weight, sample_weight=sample_weight, initial_epoch=initial_epoch,
                            steps_per_epoch=steps_per_epoch, validation_steps=validation_steps, **kwargs)
-
-    def _logged_name(self, name: str) -> str:
-        return profiles.logged_metric_name(self._profile, name)
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose=1, sample_weight=None, steps=None, **kwargs):
         """Return the loss (and metrics) on ``x``, ``y`` (Keras 2.2 signature: no callbacks).
