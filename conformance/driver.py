@@ -439,6 +439,11 @@ def _slices(n: int, bs: int) -> list[slice]:
     return [slice(s, min(s + bs, n)) for s in range(0, n, bs)]
 
 
+def _scalar_or_none(value: Any) -> float | None:
+    """A returned value as a float; None stays None (Keras 3.3 evaluate() can return None: the clauses judge it)."""
+    return None if value is None else float(to_numpy(value).reshape(-1)[0])
+
+
 class Session:
     """One model built from a scenario's setup; `call()` runs one fit/evaluate/predict on it.
 
@@ -616,10 +621,10 @@ class Session:
             }
         if call.method == "evaluate":
             if isinstance(ret, dict):
-                return {k: float(to_numpy(v).reshape(-1)[0]) for k, v in ret.items()}, None
+                return {k: _scalar_or_none(v) for k, v in ret.items()}, None
             if isinstance(ret, (list, tuple)):
-                return [float(to_numpy(v).reshape(-1)[0]) for v in ret], None
-            return float(to_numpy(ret).reshape(-1)[0]), None
+                return [_scalar_or_none(v) for v in ret], None
+            return _scalar_or_none(ret), None
         return np.array(to_numpy(ret), copy=True), None
 
     def _batch_values(self, call: Call, x, y, sw) -> dict[str, list[dict[str, float]]]:

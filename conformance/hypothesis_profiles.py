@@ -23,7 +23,7 @@ settings.register_profile("thorough", deadline=None, max_examples=1000, suppress
 # `ci` every clause is checked on at least 20 scenarios.
 FAMILY_SHARE = {"fit": 1.0, "evaluate": 0.25, "predict": 0.2, "class_weight": 0.15, "bad_input": 0.15,
                 "sequence": 0.2, "stop_in_batch": 0.16, "stop_before_batches": 0.16, "edit_logs": 0.16,
-                "nested_in_batch": 0.16, "stop_predicting": 0.16}
+                "nested_in_batch": 0.16, "stop_predicting": 0.16, "raise_in_fit": 0.16}
 SHRINK_SECONDS = {"ci": 4.0, "dev": 20.0, "thorough": 60.0}
 
 

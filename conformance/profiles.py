@@ -89,8 +89,10 @@ TABLE: dict[str, ProfileFacts] = {p.name: p for p in (
                  metric_names=LEGACY_METRIC_NAMES, eval_callbacks=False, full_signatures=False),
     ProfileFacts("keras1", "Keras 1.0 to 1.2 (the Keras 1 callbacks page, 2016)", ("keras-1.2.2",),
                  metric_names=LEGACY_METRIC_NAMES, eval_callbacks=False, full_signatures=False),
+    # Keras of May 2015 (source history, commit 1d61d18, 2015-05-31): evaluate(X, y, batch_size, show_accuracy,
+    # verbose) takes no callbacks; fit's validation calls evaluate without them; no stop_training yet
     ProfileFacts("keras0", "Keras 0.x of May 2015 (the Keras 0 callbacks page; not on PyPI)", (), full_signatures=False,
-                 accuracy_only=True, initial_epoch=False, needs_batch_size=True),
+                 eval_callbacks=False, accuracy_only=True, initial_epoch=False, needs_batch_size=True),
 )}
 assert tuple(TABLE) == PROFILES, "one row per profile of the spec"
 

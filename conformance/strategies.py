@@ -208,7 +208,12 @@ TARGETS: dict[str, tuple[str, ...]] = {
     "edit_logs": ("state.log-edits-propagate", "state.history-equals-epoch-logs"),
     "nested_in_batch": ("logs.values.nested-isolated", "callbacks.order.nested-call"),
     "stop_predicting": ("predict.state.stop-predicting",),
+    # where evaluate() and predict() take no callbacks (keras2, keras1, keras0), only fit() can carry a raising
+    # callback, and the fit family alone draws too few of them
+    "raise_in_fit": ("errors.callback-exception-propagates",),
 }
+# Targeted families that run only for profiles with this property (beyond having one of their clauses).
+TARGET_NEEDS = {"raise_in_fit": lambda profile_facts: not profile_facts.eval_callbacks}
 
 
 def _trigger_indices(steps: int, per_execution: int, end: bool) -> list[int | None]:
@@ -238,6 +243,17 @@ def targeted(draw, target: str, profile: str = "keras3") -> Scenario:
         steps = call.steps or data_batches(call.n, batch_size_of(call))
         ends = _trigger_indices(steps, setup.steps_per_execution, end=True)
         action = Action("stop_predicting", "on_predict_batch_end", draw(st.sampled_from(ends), label="action_index"))
+        return setup.replace(calls=(Call(**{**call.__dict__, "recorders": _recorders(draw, profile, [action])}),))
+    if target == "raise_in_fit":
+        call = _running_fit(draw, profile)
+        hook = draw(st.sampled_from([h for h in ACTION_KINDS["raise"].hooks if not h.startswith("on_test")]),
+                    label="action_hook")
+        epoch = draw(st.sampled_from(range(call.initial_epoch, call.epochs)), label="action_epoch")
+        if "batch" in hook:
+            indices = _trigger_indices(steps_run(call), setup.steps_per_execution, end=hook.endswith("end"))
+            action = Action("raise", hook, draw(st.sampled_from(indices), label="action_index"), epoch)
+        else:
+            action = Action("raise", hook, epoch if "epoch" in hook else None)
         return setup.replace(calls=(Call(**{**call.__dict__, "recorders": _recorders(draw, profile, [action])}),))
     if target == "nested_in_batch":
         setup = setup.replace(learning_rate=0.0)  # the running means are then checkable against test_on_batch
@@ -292,9 +308,10 @@ FAMILIES = ("fit", "evaluate", "predict", "class_weight", "bad_input", *TARGETS)
 def families(profile: str = "keras3") -> tuple[str, ...]:
     """The scenario families worth running for `profile`: bad_input and the targeted families only where one of
     their clauses belongs to the profile."""
-    ids = clause_ids(profile)
-    return tuple(f for f in FAMILIES if (f != "bad_input" or facts(profile).checks_bad_input())
-                 and (f not in TARGETS or ids & set(TARGETS[f])))
+    ids, profile_facts = clause_ids(profile), facts(profile)
+    return tuple(f for f in FAMILIES if (f != "bad_input" or profile_facts.checks_bad_input())
+                 and (f not in TARGETS or ids & set(TARGETS[f]))
+                 and (f not in TARGET_NEEDS or TARGET_NEEDS[f](profile_facts)))
 
 
 def expressible(scenario: Scenario, profile: str = "keras3") -> bool:

@@ -77,7 +77,8 @@ KERAS2 = Profile("keras2", **_BEFORE_KERAS3, accuracy_key="acc", metric_function
                  train_end_logs=False)
 KERAS1 = Profile("keras1", **_BEFORE_KERAS3, accuracy_key="acc", metric_function_names=True, eval_callbacks=False,
                  train_end_logs=False)
-KERAS0 = Profile("keras0", **_BEFORE_KERAS3, hooks_take_logs=False, batch_history=True)
+# Keras of May 2015 (its source history): evaluate() took no callbacks and fit's validation called no hook
+KERAS0 = Profile("keras0", **_BEFORE_KERAS3, hooks_take_logs=False, batch_history=True, eval_callbacks=False)
 PROFILES = {p.name: p for p in (KERAS3, TF_KERAS, KERAS2, KERAS1, KERAS0)}
 
 # The names Keras 2.2 and 1.2 log a metric under when it is given by a short name (measured on 2.2.4 and 1.2.2:

@@ -96,5 +96,5 @@ class RefimplAdapter(Adapter):
             session = LegacySession(self.dialect(profile), scenario, profile)
         else:
             session = DialectSession(self.dialect(profile), scenario)
-        session.eval_callbacks = facts(profile).eval_callbacks  # keras2, keras1: only fit() takes callbacks
+        session.eval_callbacks = facts(profile).eval_callbacks  # keras2, keras1, keras0: only fit() takes callbacks
         return session

@@ -153,11 +153,11 @@ def _tf_keras(version: str, tf: str) -> Recipe:
 
 RECIPES: dict[str, Recipe] = {r.name: r for r in (
     Recipe("keras-0.3.3", "2.7", (("keras==0.3.3", "theano==0.8.2", "numpy==1.16.6", "scipy==1.2.3"),),
-           module="keras", version="0.3.3", profile="keras0", layout="target",
+           module="keras", version="0.3.3", profile="keras0", layout="target", expectations="keras0-theano",
            note="the last 0.x release on PyPI; Theano 0.8.2 is the release of its time, numpy/scipy the last "
                 "for Python 2.7"),
     Recipe("keras-0.2.0", "2.7", (("keras==0.2.0", "theano==0.8.2", "numpy==1.16.6", "scipy==1.2.3"),),
-           module="keras", version="0.2.0", profile="keras0", layout="target",
+           module="keras", version="0.2.0", profile="keras0", layout="target", expectations="keras0-theano",
            note="the earliest Keras on PyPI (October 2015), with keras-0.3.3's pins"),
     _theano_overlay("1.0.8", "pyyaml", "six", profile="keras1",
                     note="the last Keras 1.0 release; --no-deps on the shared Theano 1.0.5 environment"),

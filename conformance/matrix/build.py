@@ -3,6 +3,7 @@
     python -m conformance matrix build                      # every row of rows.toml, into conformance/matrix/reports/
     python -m conformance matrix build --rows keras-1.2.2   # some rows
     python -m conformance matrix build --check              # rebuild into a temporary directory and compare
+    python -m conformance matrix build -j auto              # each run's scenarios in one worker per CPU
     python -m conformance matrix list                       # the rows and whether they can run here
     python -m conformance matrix compare DIR_A DIR_B        # two directories of stored reports
 
@@ -31,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from conformance import matrix as mx
+from conformance.parallel import jobs_argument
 
 REPO_ROOT = mx.HERE.parents[1]
 RUN_TIMEOUT = 3 * 3600
@@ -121,12 +123,17 @@ def prepare(row: mx.Row, out) -> tuple[str, dict[str, str], dict[str, str]]:
 
 
 def run_one(row: mx.Row, profile: str, python: str, environ: dict[str, str], versions: dict[str, str],
-            work: Path, log_dir: Path) -> Result:
-    """Run the suite for one row and profile; the stored report is in the result (not written yet)."""
+            work: Path, log_dir: Path, jobs: int = 1) -> Result:
+    """Run the suite for one row and profile; the stored report is in the result (not written yet).
+
+    `jobs` > 1 runs the scenarios in that many worker processes, which gives the same report (`-j`).
+    """
     out_dir = work / f"{row.id}--{profile}"
     shutil.rmtree(out_dir, ignore_errors=True)
     cmd = [python, "-m", "conformance", "-q", "--impl", row.run_impl, "--profile", profile,
            "--hypothesis-profile", "ci", "--no-shrink", "--report", str(out_dir), *row.args]
+    if jobs > 1:
+        cmd += ["-j", str(jobs)]
     log_path = log_dir / f"{row.id}--{profile}.log"
     started = time.monotonic()
     with open(log_path, "w") as log:
@@ -159,7 +166,7 @@ def summary_text(stored: dict) -> str:
 
 
 def run_rows(rows: list[mx.Row], work: Path, log_dir: Path, out=sys.stdout,
-             store: Path | None = None) -> list[Result]:
+             store: Path | None = None, jobs: int = 1) -> list[Result]:
     """Run every row and profile, printing a line (with its time) per run; skips are results too.
 
     With `store`, each stored report is written there as soon as its run is done.
@@ -183,7 +190,7 @@ def run_rows(rows: list[mx.Row], work: Path, log_dir: Path, out=sys.stdout,
                            f"profile {profile!r} is not in this checkout's spec (profiles: {', '.join(PROFILES)})")
             else:
                 print(f"running {row.id} / {profile} ...", file=out, flush=True)
-                r = run_one(row, profile, python, environ, versions, work, log_dir)
+                r = run_one(row, profile, python, environ, versions, work, log_dir, jobs)
             results.append(r)
             if store is not None:
                 write_stored([r], store)
@@ -261,6 +268,9 @@ def main(argv: list[str] | None = None) -> int:
                    help="the stored reports' directory (default conformance/matrix/reports)")
     b.add_argument("--log-dir", metavar="DIR", default=None,
                    help="where each run's output goes (default: a temporary directory, kept when a run fails)")
+    b.add_argument("-j", "--jobs", default=1, type=jobs_argument, metavar="N",
+                   help="run each row's scenarios in N worker processes, or 'auto' (one per CPU); the stored "
+                        "reports are the same as with -j 1 (default 1)")
     for s in (b, sub.add_parser("list", help="the rows, and whether each can run here")):
         s.add_argument("--rows-file", metavar="FILE", default=str(mx.ROWS_FILE), help="default: the matrix's rows.toml")
     c = sub.add_parser("compare", help="compare two directories of stored reports (exit 1 on a difference)")
@@ -289,7 +299,7 @@ def main(argv: list[str] | None = None) -> int:
         log_dir.mkdir(parents=True, exist_ok=True)
         started = time.monotonic()
         fresh = Path(tmp) / "fresh"
-        results = run_rows(rows, work, log_dir, store=fresh if args.check else stored_dir)
+        results = run_rows(rows, work, log_dir, store=fresh if args.check else stored_dir, jobs=args.jobs)
         failed = [r for r in results if r.state == "failed"]
         if args.check:
             names = [mx.report_name(r.row.id, r.profile) for r in results if r.state == "ran"]

@@ -57,6 +57,13 @@ def test_a_malformed_row_is_rejected_naming_the_row_and_key(tmp_path, body, comp
     assert complaint in str(info.value)
 
 
+def test_a_bad_jobs_count_is_refused_before_any_row_runs():
+    done = _matrix("build", "--rows", "refimpl", "-j", "0")
+    assert done.returncode == 2
+    assert "argument -j/--jobs: must be a positive whole number or 'auto', not '0'" in done.stderr
+    assert "running" not in done.stdout
+
+
 def test_an_unknown_row_on_the_command_line_is_refused_with_the_known_ones():
     done = _matrix("build", "--rows", "no-such-row")
     assert done.returncode == 2
@@ -88,7 +95,8 @@ def test_build_then_check_reproduces_the_stored_report_and_names_a_planted_diffe
     assert "seconds" not in stored and "finished" not in stored
     assert stored["clauses"] and all(c["outcome"] == "pass" and c["checked"] > 0 for c in stored["clauses"])
 
-    checked = _matrix("build", "--rows-file", str(rows), "--reports", str(reports), "--check")
+    # checked with two worker processes: a parallel rebuild reproduces the serial one byte for byte
+    checked = _matrix("build", "--rows-file", str(rows), "--reports", str(reports), "--check", "-j", "2")
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert "1 stored report(s) compared, all identical" in checked.stdout
 

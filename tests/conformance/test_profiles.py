@@ -41,6 +41,7 @@ class Keras0HooksOnly(RefimplAdapter):
     def start(self, scenario, profile="keras3"):
         session = DialectSession(refimpl, scenario)
         session.model._profile = refimpl.profiles.KERAS0
+        session.eval_callbacks = False  # Keras 0's evaluate() and predict() took no callbacks
         return session
 
 

@@ -360,3 +360,21 @@ def test_keras1_params_and_names_are_keras_1_2_2s():
     assert "mean_absolute_error" in history.history
     with pytest.raises(TypeError, match="'callbacks' \\(Keras 1\\)"):
         model.evaluate(x, y, verbose=0, callbacks=[seen])
+
+
+def test_keras0_evaluate_and_predict_take_no_callbacks_and_validation_calls_no_test_hook():
+    # Keras of May 2015 (source history, 1d61d18): evaluate(X, y, batch_size, show_accuracy, verbose), no callbacks;
+    # fit's validation calls it without them
+    model = keras0.models.Sequential()
+    model.add(keras0.layers.Dense(3, 1))
+    model.compile(loss="mse", optimizer="sgd")
+    x = np.linspace(0, 1, 30, dtype="float32").reshape(10, 3)
+    y = x.sum(axis=1, keepdims=True)
+    seen = _Seen.make(keras0)
+    model.fit(x, y, batch_size=4, nb_epoch=2, verbose=0, validation_split=0.3, callbacks=[seen])
+    assert seen.hooks == []
+    for call in (lambda: model.evaluate(x, y, verbose=0, callbacks=[seen]),
+                 lambda: model.predict(x, verbose=0, callbacks=[seen])):
+        with pytest.raises(TypeError, match=r"unexpected keyword argument 'callbacks' \(Keras 0\)\. Accepted: X, "):
+            call()
+    assert np.isfinite(model.evaluate(x, y, verbose=0))

@@ -169,14 +169,16 @@ class Model(DialectModel, _models.Model):
             show_accuracy: also return the accuracy. Defaults to `False`.
             verbose: 0 silent, 1 progress bar. Defaults to `1`.
             sample_weight: one weight per sample. Defaults to `None`.
-            **kwargs: ``callbacks``, nothing else.
+            **kwargs: nothing: Keras 0's evaluate() took no callbacks (only fit() did, and its validation run
+                called no hook).
+
+        Raises:
+            TypeError: for any other keyword argument, ``callbacks`` included.
         """
-        callbacks = kwargs.pop("callbacks", None)
         reject_kwargs("evaluate()", kwargs, KERAS0_RENAMES,
                       ["X", "y", "batch_size", "show_accuracy", "verbose", "sample_weight"], "Keras 0")
         self._set_show_accuracy(show_accuracy)
-        return super().evaluate(X, y, batch_size=batch_size, verbose=verbose, sample_weight=sample_weight,
-                                callbacks=callbacks)
+        return super().evaluate(X, y, batch_size=batch_size, verbose=verbose, sample_weight=sample_weight)
 
     def predict(self, X, batch_size: int = 128, verbose: int = 1, **kwargs) -> np.ndarray:
         """Return the model's outputs for ``X`` (Keras 0 signature).
@@ -185,11 +187,13 @@ class Model(DialectModel, _models.Model):
             X: input array.
             batch_size: samples per batch. Defaults to `128`.
             verbose: 0 silent, 1 progress bar. Defaults to `1`.
-            **kwargs: ``callbacks``, nothing else.
+            **kwargs: nothing: Keras 0's predict() took no callbacks.
+
+        Raises:
+            TypeError: for any keyword argument beyond these, ``callbacks`` included.
         """
-        callbacks = kwargs.pop("callbacks", None)
         reject_kwargs("predict()", kwargs, KERAS0_RENAMES, ["X", "batch_size", "verbose"], "Keras 0")
-        return super().predict(X, batch_size=batch_size, verbose=verbose, callbacks=callbacks)
+        return super().predict(X, batch_size=batch_size, verbose=verbose)
 
     def predict_proba(self, X, batch_size: int = 128, verbose: int = 1) -> np.ndarray:
         """The model's outputs, read as class probabilities (Keras 0)."""
