@@ -38,6 +38,9 @@ class ProfileFacts:
         initial_epoch: fit() takes initial_epoch (not Keras 0).
         needs_batch_size: scenarios always pass batch_size (Keras 0 defaulted to 128, not 32).
         min_epochs: The smallest epochs value scenarios draw (Keras 2 and older avoid epochs=0).
+        batches_arrays_by_steps: Arrays passed with steps (steps_per_epoch) and no batch_size are cut into batches
+            of ceil(samples / steps), not 32 (tf-keras, measured on 2.21). The driver's test_on_batch values follow
+            batches of 32, so the batch-value clauses skip those calls.
     """
 
     name: str
@@ -52,6 +55,7 @@ class ProfileFacts:
     initial_epoch: bool = True
     needs_batch_size: bool = False
     min_epochs: int = 1
+    batches_arrays_by_steps: bool = False
 
     @property
     def legacy(self) -> bool:
@@ -82,7 +86,7 @@ TABLE: dict[str, ProfileFacts] = {p.name: p for p in (
                  running_means=True, min_epochs=0),
     # tf-keras 2.21, measured: accuracy as accuracy, running means at batch end (no BaseLogger), lr in logs
     ProfileFacts("tf-keras", "tf-keras 2.15 to 2.21 (tf.keras of TensorFlow 2.x)", ("tf_keras",),
-                 running_means=True),
+                 running_means=True, batches_arrays_by_steps=True),
     # Keras 2.2.4 and 1.2.2, measured: accuracy is logged as acc, the other metrics under their function's name
     # (metrics=['mae'] logs mean_absolute_error; seed 002's prose says accuracy)
     ProfileFacts("keras2", "standalone Keras 2.0 to 2.3 (the Keras 2 callbacks page, 2017)", ("keras-2.2.4",),

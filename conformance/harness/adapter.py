@@ -210,6 +210,7 @@ def to_trace(call: Call, events: list[dict[str, Any]], end: dict[str, Any]) -> C
             stop_training=e.get("stop_training"), arg_count=e["arg_count"],
             history_probe=_probe(e.get("history_probe"))))
     trace = CallTrace(call.method, per)
+    trace.fired = fired_actions(call, per)
     err = end["error"]
     if err is not None:
         trace.error = {"type": err["type"], "message": err["message"], "traceback": err.get("traceback", ""),
@@ -224,6 +225,29 @@ def to_trace(call: Call, events: list[dict[str, Any]], end: dict[str, Any]) -> C
         ret = untag(end["returned"])
         trace.returned = np.asarray(ret) if call.method == "predict" else ret
     return trace
+
+
+def fired_actions(call: Call, per: list[list[Event]]) -> list[tuple[int, int]]:
+    """(recorder, action) pairs that ran, found from the events as the harness's recorder decides (an action
+    fires at the first outer event of its hook and index, in its epoch for batch hooks; the event is sent
+    before the action runs), so that clauses about a raising callback apply to harness rows too."""
+    fired = []
+    for r, spec in enumerate(call.recorders):
+        done: set[int] = set()
+        epoch = None
+        for e in per[r] if spec.actions else ():
+            if e.depth:
+                continue
+            if e.hook == "on_epoch_begin":
+                epoch = e.index
+            for i, a in enumerate(spec.actions):
+                if i in done or a.hook != e.hook or a.index not in (None, e.index):
+                    continue
+                if a.epoch is not None and "batch" in e.hook and epoch != a.epoch:
+                    continue
+                done.add(i)
+                fired.append((r, i))
+    return fired
 
 
 def _probe(p: Any) -> Any:

@@ -129,3 +129,19 @@ def test_recorder_actions_are_named_as_the_release_calls_its_hooks():
     s = Scenario(calls=(Call(recorders=(RecorderSpec(actions=(Action("stop_training", "on_train_batch_end", 1),)),)),))
     assert concrete(s, "keras1")["calls"][0]["recorders"][0]["actions"][0]["hook"] == "on_batch_end"
     assert concrete(s, "keras3")["calls"][0]["recorders"][0]["actions"][0]["hook"] == "on_train_batch_end"
+
+
+def test_a_raising_callback_is_seen_to_fire_so_the_exception_clause_applies_to_harness_rows():
+    from conformance.harness.adapter import to_trace
+
+    raising = Action("raise", "on_train_batch_end", 1, 1)  # batch 1 of epoch 1
+    call = Call(n=8, batch_size=4, epochs=3, recorders=(RecorderSpec(actions=(raising,)), RecorderSpec()))
+    _, (r,) = run_scenarios(local_harness, MODULE, [("raise", concrete(Scenario(seed=5, calls=(call,)), "keras2"))])
+    trace = to_trace(call, r.calls[0]["events"], r.calls[0]["end"])
+    assert trace.error["probe"] and "on_batch_end(1)" in trace.error["message"]
+    assert trace.fired == [(0, 0)]
+    hooks = [(e.hook, e.index) for e in trace.events[0]]
+    assert hooks[-1] == ("on_train_batch_end", 1) and hooks.count(("on_epoch_begin", 1)) == 1
+    quiet = Call(n=8, batch_size=4, epochs=1, recorders=call.recorders)  # epoch 1 never comes: nothing fires
+    _, (q,) = run_scenarios(local_harness, MODULE, [("quiet", concrete(Scenario(seed=5, calls=(quiet,)), "keras2"))])
+    assert to_trace(quiet, q.calls[0]["events"], q.calls[0]["end"]).fired == []
