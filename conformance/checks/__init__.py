@@ -31,6 +31,7 @@ from conformance.checks._common import (  # noqa: F401  (helpers for checks writ
     shape,
 )
 from conformance.model import groups, steps_run
+from conformance.profiles import facts
 from conformance.scenario import DISPATCH_KINDS
 
 Result = list[str]
@@ -54,6 +55,14 @@ def applies(ctx: CheckContext) -> bool:
 
 def _kinds(ctx: CheckContext, kind: str) -> bool:
     return any(r.kind == kind for r in ctx.call.recorders)
+
+
+def _batched_by_steps(ctx: CheckContext) -> bool:
+    """Arrays given steps and no batch_size, in a profile whose loop cuts them into ceil(n / steps) batches
+    (tf-keras): the driver's test_on_batch values follow batches of 32, so the batch-value clauses do not apply."""
+    call = ctx.call
+    return (facts(ctx.profile).batches_arrays_by_steps and call.input == "arrays" and call.steps is not None
+            and call.batch_size is None)
 
 
 def _probe_fired(ctx: CheckContext) -> bool:
@@ -103,7 +112,7 @@ CONDITIONS: dict[str, Callable[[CheckContext], bool]] = {
     "steps-per-execution": lambda ctx: ctx.scenario.steps_per_execution > 1,
     "metrics": lambda ctx: bool(ctx.scenario.metrics),
     "lr-schedule": lambda ctx: bool(ctx.call.lr_schedule),
-    "batch-values": lambda ctx: bool(ctx.trace.batch_values),
+    "batch-values": lambda ctx: bool(ctx.trace.batch_values) and not _batched_by_steps(ctx),
     # no action changes which hooks run (stops, raises)
     "plain": lambda ctx: not any(ACTION_KINDS[a.do].effect in ("flag", "raise")
                                  for r in ctx.call.recorders for a in r.actions),

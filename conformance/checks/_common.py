@@ -192,9 +192,6 @@ def batch_value_violations(ctx: CheckContext, epochs: set[int] | None, parts: tu
     if not values or ctx.call.method == "predict":
         return []
     call = ctx.call
-    if facts(ctx.profile).batches_arrays_by_steps and call.input == "arrays" and call.steps is not None \
-            and call.batch_size is None:
-        return []  # batches of ceil(n / steps), which the test_on_batch values (batches of 32) do not follow
     r = ctx.full()[0]
     out: list[str] = []
     own = not facts(ctx.profile).running_means
