@@ -2,8 +2,10 @@
 
 Three phases: (1) the hand-picked examples (conformance.examples) and, per scenario family, hypothesis-drawn
 scenarios; every call is checked against every clause of the profile and the verdicts are tallied per clause;
-(2) a hypothesis state machine makes sequences of fit/evaluate/predict calls on one model; (3) for each
-failing clause, `hypothesis.find` looks for a minimal failing scenario within a time budget.
+(2) a hypothesis state machine makes sequences of fit/evaluate/predict calls on one model, up to the first failing
+call (never shrunk: shrinking would record more sequences, as many as time allowed, and the verdicts would depend
+on the machine's speed); (3) for each failing clause, `hypothesis.find` looks for a minimal failing scenario within
+a time budget, recording nothing. So a run with and without shrinking gives the same verdicts and counts.
 
 With `jobs` > 1 the scenarios run in that many worker processes (conformance.parallel): the main process draws
 them exactly as a serial run does (the draws never depend on the verdicts), the workers run and check them, and
@@ -101,7 +103,7 @@ class SuiteError:
 
 
 class ClauseViolation(AssertionError):
-    """Raised inside the state machine so hypothesis shrinks the call sequence."""
+    """Raised inside the state machine at the first failing call: it ends the sequence phase."""
 
 
 class Run:
@@ -319,12 +321,11 @@ class Run:
                     raise ClauseViolation(f"{failing[0]}: {verdicts[failing[0]][0]}")
 
         machine_settings = settings(self.settings, max_examples=self._budget("sequence"), stateful_step_count=4,
-                                    phases=[Phase.explicit, Phase.generate]
-                                    + ([Phase.shrink] if self.shrink_enabled else []))
+                                    phases=[Phase.explicit, Phase.generate])
         try:
             run_state_machine_as_test(CallSequences, settings=machine_settings)
         except ClauseViolation:
-            pass  # recorded; the last recorded failure is the shrunk sequence
+            pass  # recorded: the failing sequence is the tally's scenario
         except Exception:
             self.errors.append(AdapterError("sequence", Scenario(calls=()), traceback.format_exc(limit=12)[-4000:]))
         self._done("sequence", self.scenarios_run - before, t0)

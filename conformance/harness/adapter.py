@@ -216,6 +216,10 @@ def to_trace(call: Call, events: list[dict[str, Any]], end: dict[str, Any]) -> C
         trace.error = {"type": err["type"], "message": err["message"], "traceback": err.get("traceback", ""),
                        "probe": err["message"].startswith("raised on purpose")}
         return trace
+    values = end.get("batch_values")
+    if values:  # test_on_batch per data batch, when the learning rate is 0 (the value clauses' reference)
+        trace.batch_values = {part: [{k: float(v) for k, v in row.items()} for row in rows]
+                              for part, rows in values.items()}
     if call.method == "fit":
         h = end["history"] or {}
         trace.history = {"history": {k: [float(x) for x in v] for k, v in (h.get("history") or {}).items()},

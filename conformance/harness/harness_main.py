@@ -234,9 +234,36 @@ def run_call(run, call):
                               "is_model_history": ret is not None and ret is getattr(run.model, "history", None)}
         else:
             out["returned"] = plain(ret)
+        if call.get("batch_value_sets"):
+            values = batch_values(run.model, call["batch_value_sets"])
+            if values is not None:
+                out["batch_values"] = values
     out["weights"] = plain([w for w in run.model.get_weights()])
     send(out)
     run.call += 1
+
+
+def batch_values(model, sets):
+    """test_on_batch on each data batch the suite names (learning rate 0: the weights have not moved), as
+    {part: [{name: value}, ...]}; None when a loss is not finite (the value clauses then do not apply)."""
+    out = {}
+    for part, spec in sets.items():
+        x, y = arrays(spec["x"]), arrays(spec["y"])
+        w = arrays(spec["w"]) if spec.get("w") is not None else None
+        size, rows = spec["batch_size"], []
+        for start in range(0, len(x), size):
+            kwargs = {} if w is None else {"sample_weight": w[start:start + size]}
+            if spec.get("accuracy"):  # Keras 0: test_on_batch(X, y, accuracy=True) -> [loss, acc]
+                kwargs["accuracy"] = True
+            res = model.test_on_batch(x[start:start + size], y[start:start + size], **kwargs)
+            res = list(res) if isinstance(res, (list, tuple)) else [res]
+            names = list(getattr(model, "metrics_names", None) or ["loss", "acc"])[:len(res)]
+            rows.append(dict((str(n), float(v)) for n, v in zip(names, res)))
+        out[part] = rows
+    losses = [r.get("loss", 0.0) for rows in out.values() for r in rows]
+    if any(v != v or v in (float("inf"), float("-inf")) for v in losses):  # Python 2.7 has no math.isfinite
+        return None
+    return out
 
 
 def describe(keras, start):

@@ -21,7 +21,10 @@ from conformance.scenario import (
     Call,
     RecorderSpec,
     Scenario,
+    batch_size_of,
     class_weights,
+    train_val_sizes,
+    val_batch_size,
 )
 
 APIS = ("keras0", "keras1", "keras2", "tf-keras", "keras3")
@@ -143,12 +146,42 @@ def _call(scenario: Scenario, call: Call, i: int, api: str) -> dict[str, Any]:
         if name in ("validation_freq", "steps_per_epoch") and api != "keras3":
             raise Unexpressible(f"{name} (not an argument of this API)")
         kw[_fit_names(api).get(name, name)] = value
-    return {"method": call.method, "args": args, "kwargs": kw, "array_kwargs": arrays,
+    out = {"method": call.method, "args": args, "kwargs": kw, "array_kwargs": arrays,
             "callbacks": call.method in CALLBACKS_IN[api], "lr_schedule": call.lr_schedule,
             "stop_preset": call.stop_preset, "val": [tagged(vx), tagged(vy)],
             "nested_callbacks": "evaluate" in CALLBACKS_IN[api],
             "recorders": [{"kind": r.kind, "actions": [_action(a, api) for a in r.actions],
                            "hooks": FULL_HOOKS[api] if r.kind == "full" else None} for r in call.recorders]}
+    if scenario.learning_rate == 0 and not predict:
+        out["batch_value_sets"] = _batch_value_sets(scenario, call, x, y, sw, vx, vy, api)
+    return out
+
+
+def _batch_value_sets(scenario: Scenario, call: Call, x, y, sw, vx, vy, api: str) -> dict[str, Any]:
+    """The data batches the harness runs test_on_batch on after the call (learning rate 0: the weights do not
+    move), as the in-process driver does: {"train"/"val"/"test": x, y, per-sample weights, batch size}."""
+    weights = sw if call.sample_weight else np.ones(len(x), dtype="float32")
+    if call.class_weight:
+        cw = class_weights(scenario.task)
+        labels = y[:, 0].astype(int) if y.shape[1] == 1 else y.argmax(axis=1)
+        weights = weights * np.array([cw[int(c)] for c in labels], dtype="float32")
+    use_w = call.sample_weight or call.class_weight
+    accuracy = api == "keras0" and bool(scenario.metrics)  # Keras 0's test_on_batch(..., accuracy=True)
+
+    def part(xs, ys, ws, batch_size):
+        return {"x": tagged(xs), "y": tagged(ys), "w": None if ws is None else tagged(ws),
+                "batch_size": batch_size, "accuracy": accuracy}
+
+    if call.method == "evaluate":
+        return {"test": part(x, y, weights if use_w else None, batch_size_of(call))}
+    n_train, _ = train_val_sizes(call)
+    sets = {"train": part(x[:n_train], y[:n_train], weights[:n_train] if use_w else None, batch_size_of(call))}
+    if call.validation == "split":  # the split carries its sample weights (not class weights) along
+        sets["val"] = part(x[n_train:], y[n_train:], sw[n_train:] if call.sample_weight else None,
+                           val_batch_size(call))
+    elif call.validation == "data":
+        sets["val"] = part(vx, vy, None, val_batch_size(call))
+    return sets
 
 
 def _action(action: Action, api: str) -> dict[str, Any]:

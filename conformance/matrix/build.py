@@ -152,6 +152,7 @@ def run_one(row: mx.Row, profile: str, python: str, environ: dict[str, str], ver
         why = "timed out" if code is None else f"exit {code}"
         return Result(row, profile, "failed", seconds, f"{why}, no report ({tail}); log: {log_path}")
     full = json.loads(reports[0].read_text())
+    shutil.copyfile(reports[0], log_dir / f"{row.id}--{profile}.report.json")  # the whole report, beside the log
     stored = mx.stored_report(full, row, profile, versions)
     return Result(row, profile, "ran", seconds, summary_text(stored), stored)
 
@@ -267,7 +268,8 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--reports", metavar="DIR", default=str(mx.REPORTS_DIR),
                    help="the stored reports' directory (default conformance/matrix/reports)")
     b.add_argument("--log-dir", metavar="DIR", default=None,
-                   help="where each run's output goes (default: a temporary directory, kept when a run fails)")
+                   help="where each run's output and whole report (scenarios, snippets) go (default: a temporary "
+                        "directory, kept when a run fails)")
     b.add_argument("-j", "--jobs", default=1, type=jobs_argument, metavar="N",
                    help="run each row's scenarios in N worker processes, or 'auto' (one per CPU); the stored "
                         "reports are the same as with -j 1 (default 1)")

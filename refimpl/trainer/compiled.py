@@ -47,10 +47,16 @@ class CompiledMetrics:
 
     @property
     def metrics_names(self) -> list[str]:
+        # the names the logs use (Keras 2.2 and 1.2: acc, mean_absolute_error), as fresh() names the metrics
         names = ["loss"]
         for spec, _ in self.specs:
             metric = metrics_module.get(spec)
-            names.append(metric if isinstance(metric, str) else metric.name)
+            if isinstance(metric, str):
+                names.append(logged_metric_name(self.profile, metric))
+            elif isinstance(spec, str) and (name := logged_metric_name(self.profile, spec)) != spec:
+                names.append(name)
+            else:
+                names.append(metric.name)
         return names
 
 

@@ -61,3 +61,12 @@ def test_legacy_profiles_only_draw_what_their_signatures_express():
         assert expressible(s, "keras0") and all(c.batch_size for c in s.calls)
 
     check()
+
+
+def test_shrinking_changes_the_evidence_shown_never_the_verdicts_or_counts():
+    # A loop that breaks clauses of keras2, run with and without the search for smaller failing scenarios: the
+    # stored matrix (no shrinking) and CI's live runs (shrinking, within a time budget) must agree clause by clause.
+    runs = [Run(Keras3Loop(), "keras2", "ci", shrink=shrink).run() for shrink in (False, True)]
+    counts = [{cid: (t.checked, t.failed) for cid, t in run.tallies.items()} for run in runs]
+    assert failing(runs[0]) and counts[0] == counts[1]
+    assert runs[0].scenarios_run == runs[1].scenarios_run

@@ -145,3 +145,22 @@ def test_a_raising_callback_is_seen_to_fire_so_the_exception_clause_applies_to_h
     quiet = Call(n=8, batch_size=4, epochs=1, recorders=call.recorders)  # epoch 1 never comes: nothing fires
     _, (q,) = run_scenarios(local_harness, MODULE, [("quiet", concrete(Scenario(seed=5, calls=(quiet,)), "keras2"))])
     assert to_trace(quiet, q.calls[0]["events"], q.calls[0]["end"]).fired == []
+
+
+def test_with_learning_rate_0_the_harness_returns_test_on_batch_values_the_value_clauses_compare_with():
+    from conformance.harness.adapter import to_trace
+
+    call = Call(n=10, batch_size=4, epochs=1, sample_weight=True, validation="split", validation_split=0.2)
+    scenario = Scenario(seed=6, learning_rate=0.0, metrics=("mae",), calls=(call,))
+    payload = concrete(scenario, "keras2")
+    assert set(payload["calls"][0]["batch_value_sets"]) == {"train", "val"}
+    _, (r,) = run_scenarios(local_harness, MODULE, [("values", payload)])
+    trace = to_trace(call, r.calls[0]["events"], r.calls[0]["end"])
+    train, val = trace.batch_values["train"], trace.batch_values["val"]
+    assert [len(train), len(val)] == [2, 1]  # 8 training samples in batches of 4, 2 for validation
+    ends = [e for e in trace.events[0] if e.hook == "on_train_batch_end"]
+    for end, values in zip(ends, train):  # keras2 logs each batch's own values: with lr 0, test_on_batch's
+        assert values.keys() == {"loss", "mean_absolute_error"}
+        assert end.logs["loss"] == pytest.approx(values["loss"], rel=1e-6)
+    no_values = concrete(scenario.replace(learning_rate=0.01), "keras2")
+    assert "batch_value_sets" not in no_values["calls"][0]

@@ -12,8 +12,9 @@ from conformance.expectations import ExpectationsError, load_expectations, relea
 from conformance.harness import envs
 from conformance.spec import clause_ids
 
-ORIGINAL_DIGESTS = {  # the environments built before the rows existed must not be rebuilt by a new recipe field
-    "keras-0.3.3": envs.RECIPES["keras-0.3.3"],
+# The environments CI caches from before the rows existed must not be rebuilt by a new recipe field. (keras-0.3.3,
+# which CI did not build then, took the keras0-theano expectations file and a new digest: a 20-second rebuild.)
+ORIGINAL_DIGESTS = {
     "keras-1.2.2": envs.RECIPES["keras-1.2.2"],
     "keras-2.2.4": envs.RECIPES["keras-2.2.4"],
 }

@@ -335,6 +335,9 @@ def test_keras2_behaves_as_keras_2_2_4():
     with pytest.raises(TypeError, match="'callbacks'"):
         model.predict(x, verbose=0, callbacks=[seen])
     assert len(model.evaluate(x, y, verbose=0)) == 3
+    # measured on Keras 2.2.4: metrics_names are the logged names, and test_on_batch returns every value
+    assert model.metrics_names == ["loss", "mean_absolute_error", "acc"]
+    assert len(model.test_on_batch(x[:4], y[:4])) == 3 and len(model.train_on_batch(x[:4], y[:4])) == 3
 
 
 def test_tf_keras_dialect_keeps_tf_keras_hooks_and_params():
