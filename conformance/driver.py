@@ -454,6 +454,8 @@ class Session:
 
     # Whether evaluate() and predict() take callbacks (False: Keras 2.2 and older, where only fit() does).
     eval_callbacks = True
+    # Whether class_weight still applies when sample_weight is given (False: Keras 2.2 and older ignore it).
+    class_weight_with_sample_weight = True
 
     def __init__(self, keras: ModuleType, scenario: Scenario):
         self.keras, self.scenario = keras, scenario
@@ -631,7 +633,7 @@ class Session:
         """test_on_batch on every data batch (weights do not move with learning_rate 0)."""
         model = self.model
         weights = sw if call.sample_weight else np.ones(len(x), dtype="float32")
-        if call.class_weight:
+        if call.class_weight and (self.class_weight_with_sample_weight or not call.sample_weight):
             cw = class_weights(self.scenario.task)
             labels = y[:, 0].astype(int) if y.shape[1] == 1 else y.argmax(axis=1)
             weights = weights * np.array([cw[int(c)] for c in labels], dtype="float32")

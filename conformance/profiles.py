@@ -38,6 +38,9 @@ class ProfileFacts:
         initial_epoch: fit() takes initial_epoch (not Keras 0).
         needs_batch_size: scenarios always pass batch_size (Keras 0 defaulted to 128, not 32).
         min_epochs: The smallest epochs value scenarios draw (Keras 2 and older avoid epochs=0).
+        class_weight_with_sample_weight: class_weight and sample_weight given together multiply (tf-keras); when
+            False the release ignores class_weight (Keras 2.2.4, 1.2.2 and 0.3.3 in standardize_weights, measured
+            on 2.2.4), and the test_on_batch reference values use the sample weights alone.
         batches_arrays_by_steps: Arrays passed with steps (steps_per_epoch) and no batch_size are cut into batches
             of ceil(samples / steps), not 32 (tf-keras, measured on 2.21). The driver's test_on_batch values follow
             batches of 32, so the batch-value clauses skip those calls.
@@ -56,6 +59,7 @@ class ProfileFacts:
     needs_batch_size: bool = False
     min_epochs: int = 1
     batches_arrays_by_steps: bool = False
+    class_weight_with_sample_weight: bool = True
 
     @property
     def legacy(self) -> bool:
@@ -90,13 +94,16 @@ TABLE: dict[str, ProfileFacts] = {p.name: p for p in (
     # Keras 2.2.4 and 1.2.2, measured: accuracy is logged as acc, the other metrics under their function's name
     # (metrics=['mae'] logs mean_absolute_error; seed 002's prose says accuracy)
     ProfileFacts("keras2", "standalone Keras 2.0 to 2.3 (the Keras 2 callbacks page, 2017)", ("keras-2.2.4",),
-                 metric_names=LEGACY_METRIC_NAMES, eval_callbacks=False, full_signatures=False),
+                 metric_names=LEGACY_METRIC_NAMES, eval_callbacks=False, full_signatures=False,
+                 class_weight_with_sample_weight=False),
     ProfileFacts("keras1", "Keras 1.0 to 1.2 (the Keras 1 callbacks page, 2016)", ("keras-1.2.2",),
-                 metric_names=LEGACY_METRIC_NAMES, eval_callbacks=False, full_signatures=False),
+                 metric_names=LEGACY_METRIC_NAMES, eval_callbacks=False, full_signatures=False,
+                 class_weight_with_sample_weight=False),
     # Keras of May 2015 (source history, commit 1d61d18, 2015-05-31): evaluate(X, y, batch_size, show_accuracy,
     # verbose) takes no callbacks; fit's validation calls evaluate without them; no stop_training yet
     ProfileFacts("keras0", "Keras 0.x of May 2015 (the Keras 0 callbacks page; not on PyPI)", (), full_signatures=False,
-                 eval_callbacks=False, accuracy_only=True, initial_epoch=False, needs_batch_size=True),
+                 eval_callbacks=False, accuracy_only=True, initial_epoch=False, needs_batch_size=True,
+                 class_weight_with_sample_weight=False),
 )}
 assert tuple(TABLE) == PROFILES, "one row per profile of the spec"
 

@@ -7,6 +7,7 @@ Keras 2.2.4 and 1.2.2 behaviour here was measured on the real releases (the conf
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 
@@ -43,6 +44,9 @@ class Profile:
             (Keras 3).
         train_end_logs: ``on_train_end`` receives a copy of the last epoch's logs (tf-keras, Keras 3); when False
             (Keras 2.2 and 1.2, measured), an empty dict.
+        class_weight_with_sample_weight: ``class_weight`` and ``sample_weight`` given together multiply (tf-keras);
+            when False, ``class_weight`` is ignored with a warning (Keras 2.2, 1.2 and 0.3, measured and in their
+            ``standardize_weights``).
     """
 
     name: str
@@ -60,6 +64,7 @@ class Profile:
     checkpoint_best_starts_infinite: bool = False
     checkpoint_says_finished: bool = True
     train_end_logs: bool = True
+    class_weight_with_sample_weight: bool = True
 
 
 # What Keras 0, 1, 2 and (for lr, CSVLogger and ModelCheckpoint) tf-keras share against Keras 3.
@@ -74,11 +79,12 @@ TF_KERAS = Profile("tf-keras", **{**_BEFORE_KERAS3, "batch_logs_size": False, "b
                                   "base_logger": False})
 # Keras 2.2.4 and 1.2.2, measured through the harness: on_train_end gets {}, mae is logged as mean_absolute_error
 KERAS2 = Profile("keras2", **_BEFORE_KERAS3, accuracy_key="acc", metric_function_names=True, eval_callbacks=False,
-                 train_end_logs=False)
+                 train_end_logs=False, class_weight_with_sample_weight=False)
 KERAS1 = Profile("keras1", **_BEFORE_KERAS3, accuracy_key="acc", metric_function_names=True, eval_callbacks=False,
-                 train_end_logs=False)
+                 train_end_logs=False, class_weight_with_sample_weight=False)
 # Keras of May 2015 (its source history): evaluate() took no callbacks and fit's validation called no hook
-KERAS0 = Profile("keras0", **_BEFORE_KERAS3, hooks_take_logs=False, batch_history=True, eval_callbacks=False)
+KERAS0 = Profile("keras0", **_BEFORE_KERAS3, hooks_take_logs=False, batch_history=True, eval_callbacks=False,
+                 class_weight_with_sample_weight=False)
 PROFILES = {p.name: p for p in (KERAS3, TF_KERAS, KERAS2, KERAS1, KERAS0)}
 
 # The names Keras 2.2 and 1.2 log a metric under when it is given by a short name (measured on 2.2.4 and 1.2.2:
@@ -113,3 +119,14 @@ def get(name: str) -> Profile:
         return PROFILES[name]
     except KeyError:
         raise ValueError(f"Unknown profile {name!r}. Known profiles: {', '.join(PROFILES)}.") from None
+
+
+def class_weight_in_use(profile: Profile, class_weight, sample_weight):
+    """``class_weight``, or ``None`` where ``profile`` ignores it beside ``sample_weight`` (Keras 2.2 and older),
+    with a warning saying so."""
+    if class_weight is None or sample_weight is None or profile.class_weight_with_sample_weight:
+        return class_weight
+    warnings.warn(f"class_weight is ignored because sample_weight was given, as in Keras 2.2 and older "
+                  f"(profile {profile.name}); pass the class weights inside sample_weight instead.", stacklevel=3)
+    return None
+

@@ -97,4 +97,5 @@ class RefimplAdapter(Adapter):
         else:
             session = DialectSession(self.dialect(profile), scenario)
         session.eval_callbacks = facts(profile).eval_callbacks  # keras2, keras1, keras0: only fit() takes callbacks
+        session.class_weight_with_sample_weight = facts(profile).class_weight_with_sample_weight
         return session

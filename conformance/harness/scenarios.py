@@ -161,7 +161,8 @@ def _batch_value_sets(scenario: Scenario, call: Call, x, y, sw, vx, vy, api: str
     """The data batches the harness runs test_on_batch on after the call (learning rate 0: the weights do not
     move), as the in-process driver does: {"train"/"val"/"test": x, y, per-sample weights, batch size}."""
     weights = sw if call.sample_weight else np.ones(len(x), dtype="float32")
-    if call.class_weight:
+    # Keras 2.2 and older ignore class_weight beside sample_weight (their standardize_weights)
+    if call.class_weight and not (call.sample_weight and api in ("keras0", "keras1", "keras2")):
         cw = class_weights(scenario.task)
         labels = y[:, 0].astype(int) if y.shape[1] == 1 else y.argmax(axis=1)
         weights = weights * np.array([cw[int(c)] for c in labels], dtype="float32")

@@ -382,6 +382,7 @@ class Model:
         return self(np.asarray(x, dtype="float32"))
 
     def _on_batch(self, x, y, sample_weight, class_weight, return_dict, train: bool):
+        from ..profiles import class_weight_in_use
         from ..trainer import arguments as args
         from ..trainer.data import weigh_classes
 
@@ -391,7 +392,7 @@ class Model:
         self._check_input_width(source.x.shape[1:], "x")
         self._check_targets(source.y, "y")
         sw = source.sw
-        cw = args.check_class_weight(class_weight, self._num_classes())
+        cw = class_weight_in_use(self._profile, args.check_class_weight(class_weight, self._num_classes()), sw)
         if cw is not None:
             sw = weigh_classes(source.y, sw, cw)
         step = loop.Step(self)

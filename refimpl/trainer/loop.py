@@ -15,7 +15,7 @@ import numpy as np
 from ..callbacks.callback_list import CallbackList
 from ..layers.base import forward
 from ..losses import Loss
-from ..profiles import logged_metric_name
+from ..profiles import class_weight_in_use, logged_metric_name
 from . import arguments as args
 from .data import ArraySource, EpochBatches, executions, warn_ran_out, weigh_classes
 from .fit_state import FitState
@@ -170,6 +170,8 @@ def _fit_data(model, config: args.FitConfig):
         model._check_input_width(val_source.x.shape[1:], "validation_data")
         model._check_targets(val_source.y, "validation_data")
     cw = args.check_class_weight(config.class_weight, model._num_classes())
+    if is_array:
+        cw = class_weight_in_use(model._profile, cw, source.sw)
     if cw is not None and is_array:
         # Arrays: turn class weights into per-sample weights once, not per batch.
         source.sw = weigh_classes(source.y, source.sw, cw)

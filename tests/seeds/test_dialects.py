@@ -381,3 +381,23 @@ def test_keras0_evaluate_and_predict_take_no_callbacks_and_validation_calls_no_t
         with pytest.raises(TypeError, match=r"unexpected keyword argument 'callbacks' \(Keras 0\)\. Accepted: X, "):
             call()
     assert np.isfinite(model.evaluate(x, y, verbose=0))
+
+
+@pytest.mark.parametrize("dialect", [keras2, keras1], ids=["keras2", "keras1"])
+def test_older_dialects_ignore_class_weight_beside_sample_weight_and_say_so(dialect):
+    # Keras 2.2.4 and 1.2.2 (standardize_weights: sample_weight wins; 2.2.4 warns), measured through the harness
+    x = np.linspace(0, 1, 24, dtype="float32").reshape(8, 3)
+    y = np.eye(3, dtype="float32")[np.arange(8) % 3]
+    sw = np.linspace(0.5, 2.0, 8, dtype="float32")
+
+    def first_loss(**weights):
+        model = dialect.models.Sequential()
+        model.add(dialect.layers.Dense(3, input_dim=3, activation="softmax"))
+        model.set_weights([np.full((3, 3), 0.1, "float32") * np.arange(3), np.zeros(3, "float32")])
+        model.compile(loss="categorical_crossentropy", optimizer="sgd")
+        return model.fit(x, y, batch_size=8, verbose=0, **weights).history["loss"][0]
+
+    with pytest.warns(UserWarning, match="class_weight is ignored because sample_weight was given"):
+        both = first_loss(sample_weight=sw, class_weight={0: 1.0, 1: 5.0, 2: 1.0})
+    assert both == pytest.approx(first_loss(sample_weight=sw), rel=1e-7)
+    assert first_loss(class_weight={0: 1.0, 1: 5.0, 2: 1.0}) != pytest.approx(first_loss(), rel=1e-3)
