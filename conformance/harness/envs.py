@@ -272,6 +272,12 @@ def _probe(env: Env, timeout: float = 300) -> dict:
             f"m = importlib.import_module({env.recipe.module!r})\n"
             "info = {'version': getattr(m, '__version__', None), 'file': m.__file__, "
             "'python': '%d.%d.%d' % sys.version_info[:3]}\n"
+            "if info['version'] is None:  # Keras 0.x has no __version__: ask its installed distribution\n"
+            "    try:\n"
+            "        import pkg_resources\n"
+            f"        info['version'] = pkg_resources.get_distribution({env.recipe.module!r}).version\n"
+            "    except Exception:\n"
+            "        pass\n"
             f"for x in {list(env.recipe.extras)!r}:\n"
             "    info[x] = getattr(importlib.import_module(x), '__version__', None)\n"
             "print(json.dumps(info))\n")
