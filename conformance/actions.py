@@ -37,7 +37,8 @@ def perform(do: str, model: Any, logs: Any, nested: Callable[[str], Any], where:
     elif do == "edit_logs":
         if logs is not None:
             for key, factor in EDIT_SCALE.items():
-                logs[key] = float(logs[key]) * factor
+                if key in logs:  # Keras 0.2's epoch logs have no loss: only the added key goes in there
+                    logs[key] = float(logs[key]) * factor
             logs.update(EDIT_ADD)
     elif do == "raise":
         raise CallbackProbeError(f"raised on purpose in {where}")

@@ -135,7 +135,8 @@ def recorder_class(keras, run, kind, only=None):
                 if do in ("stop_training", "stop_evaluating", "stop_predicting"):
                     setattr(run.model, do, True)
                 elif do == "edit_logs" and logs is not None:
-                    logs["loss"] = float(logs["loss"]) * 10.0
+                    if "loss" in logs:  # Keras 0.2's epoch logs have no loss
+                        logs["loss"] = float(logs["loss"]) * 10.0
                     logs["extra"] = 1.0
                 elif do == "raise":
                     raise RuntimeError("raised on purpose in %s(%s)" % (hook, index))
