@@ -6,6 +6,7 @@
     python -m conformance matrix build -j auto              # each run's scenarios in one worker per CPU
     python -m conformance matrix list                       # the rows and whether they can run here
     python -m conformance matrix compare DIR_A DIR_B        # two directories of stored reports
+    python -m conformance matrix reclassify                 # re-apply the expectations files to stored reports
 
 Each row and profile is one `python -m conformance --impl IMPL --profile P --hypothesis-profile ci --no-shrink`
 run, in the row's interpreter (in-process adapters) or in this one (harness environments, built or reused by
@@ -275,6 +276,12 @@ def main(argv: list[str] | None = None) -> int:
                         "reports are the same as with -j 1 (default 1)")
     for s in (b, sub.add_parser("list", help="the rows, and whether each can run here")):
         s.add_argument("--rows-file", metavar="FILE", default=str(mx.ROWS_FILE), help="default: the matrix's rows.toml")
+    r = sub.add_parser("reclassify", help="re-apply today's expectations files to the stored reports' verdicts "
+                                         "(no run)")
+    r.add_argument("--rows", nargs="+", metavar="ID", help="only these rows (default: every row)")
+    r.add_argument("--rows-file", metavar="FILE", default=str(mx.ROWS_FILE), help="default: the matrix's rows.toml")
+    r.add_argument("--reports", metavar="DIR", default=str(mx.REPORTS_DIR),
+                   help="the stored reports' directory (default conformance/matrix/reports)")
     c = sub.add_parser("compare", help="compare two directories of stored reports (exit 1 on a difference)")
     c.add_argument("stored", metavar="DIR_A")
     c.add_argument("fresh", metavar="DIR_B")
@@ -291,6 +298,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.action == "list":
             return list_rows(rows)
         rows = mx.select(rows, args.rows)
+        if args.action == "reclassify":
+            return reclassify(rows, Path(args.reports))
     except mx.MatrixError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
@@ -331,6 +340,49 @@ def main(argv: list[str] | None = None) -> int:
         elif failed:
             print(f"logs of the runs: {log_dir}")
     return 1 if failed or diffs else 0
+
+
+def expectation_names(row: mx.Row) -> tuple[str, ...]:
+    """The expectations files a row's runs read, first found wins (as `python -m conformance` picks them)."""
+    if row.env:
+        from conformance.harness import envs
+
+        return tuple(n for n in (row.env, envs.recipe(row.env).expectations) if n)
+    return (row.run_impl,)
+
+
+def reclassify(rows: list[mx.Row], directory: Path, out=sys.stdout) -> int:
+    """Re-derive each stored report's outcomes from its verdicts and today's expectations files, without running.
+
+    A verdict (failed / checked counts, evidence) only comes from a run; whether a failure was expected, and its
+    reason, come from the expectations file. After an expectations file changes, this brings the stored reports
+    up to date; `matrix build --check` then proves a rebuild gives the same files.
+    """
+    from conformance.expectations import load_expectations
+    from conformance.report import OUTCOMES, outcome
+    from conformance.spec import clause_ids
+
+    changed = 0
+    for row in rows:
+        for profile in row.profiles:
+            path = directory / mx.report_name(row.id, profile)
+            if not path.exists():
+                continue
+            stored = json.loads(path.read_text(encoding="utf-8"))
+            names = expectation_names(row)
+            expected, _ = load_expectations(names[0], clause_ids(), fallbacks=names[1:], release=row.release)
+            for c in stored["clauses"]:
+                c["outcome"], c["reason"] = outcome(c["status"], expected.get(c["id"])), expected.get(c["id"])
+            summary = stored["summary"]
+            summary.update({k: sum(c["outcome"] == k for c in stored["clauses"]) for k in OUTCOMES})
+            stored["ok"] = summary["fail"] + summary["xpass"] + summary["errors"] + summary["check_errors"] == 0
+            text = mx.dumps(stored)
+            if text != path.read_text(encoding="utf-8"):
+                path.write_text(text, encoding="utf-8")
+                changed += 1
+                print(f"reclassified {row.id} / {profile}: {summary_text(stored)}", file=out)
+    print(f"{changed} stored report(s) changed", file=out)
+    return 0
 
 
 def list_rows(rows: list[mx.Row]) -> int:

@@ -210,3 +210,29 @@ def test_stored_reports_in_the_repository_are_readable_and_name_known_profiles()
         assert r["hypothesis_profile"] == "ci"
         if r["profile"] in PROFILES:
             assert all(c["outcome"] in ("pass", "xfail", "fail", "xpass", "unchecked", "error") for c in r["clauses"])
+
+
+def test_reclassify_reapplies_the_expectations_files_to_stored_verdicts_without_running(tmp_path):
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    name = "keras-2.2.4--keras2.json"
+    stored = json.loads((mx.REPORTS_DIR / name).read_text())
+    known = next(c for c in stored["clauses"] if c["outcome"] == "xfail")
+    known.update(outcome="fail", reason=None)  # as if the expectations file had not listed it when it ran
+    stored["summary"]["xfail"] -= 1
+    stored["summary"]["fail"] += 1
+    stored["ok"] = False
+    (reports / name).write_text(mx.dumps(stored))
+    done = _matrix("reclassify", "--rows", "keras-2.2.4", "--reports", str(reports))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "1 stored report(s) changed" in done.stdout
+    assert (reports / name).read_text() == (mx.REPORTS_DIR / name).read_text()
+
+
+def test_every_stored_report_is_classified_by_todays_expectations_files(tmp_path):
+    # an expectations file edited without `matrix reclassify` (or a rebuild) leaves the docs showing stale verdicts
+    reports = tmp_path / "reports"
+    shutil.copytree(mx.REPORTS_DIR, reports)
+    done = _matrix("reclassify", "--reports", str(reports))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "0 stored report(s) changed" in done.stdout, done.stdout
