@@ -444,6 +444,33 @@ def _scalar_or_none(value: Any) -> float | None:
     return None if value is None else float(to_numpy(value).reshape(-1)[0])
 
 
+def reference_batches(task: str, call: Call, x, y, sw, val_arrays: tuple, class_weight_applies: bool
+                      ) -> dict[str, tuple[Any, Any, Any, int]]:
+    """The data the value clauses compare a call's logs with: per part ("test" for evaluate(), "train" and "val"
+    for fit()), (x, y, per-sample weights or None, batch size). test_on_batch runs on each of its batches after
+    the call (learning rate 0: the weights do not move), in this process or in a harness.
+
+    Args:
+        class_weight_applies: False where the release ignores class_weight beside sample_weight (Keras 2.2 and
+            older, in their standardize_weights).
+    """
+    weights = sw if call.sample_weight else np.ones(len(x), dtype="float32")
+    if call.class_weight and (class_weight_applies or not call.sample_weight):
+        cw = class_weights(task)
+        labels = y[:, 0].astype(int) if y.shape[1] == 1 else y.argmax(axis=1)
+        weights = weights * np.array([cw[int(c)] for c in labels], dtype="float32")
+    use_w = call.sample_weight or call.class_weight
+    if call.method == "evaluate":
+        return {"test": (x, y, weights if use_w else None, batch_size_of(call))}
+    n_train, _ = train_val_sizes(call)
+    parts = {"train": (x[:n_train], y[:n_train], weights[:n_train] if use_w else None, batch_size_of(call))}
+    if call.validation == "split":  # the split carries its sample weights (not class weights) along
+        parts["val"] = (x[n_train:], y[n_train:], sw[n_train:] if call.sample_weight else None, val_batch_size(call))
+    elif call.validation == "data":
+        parts["val"] = (val_arrays[0], val_arrays[1], None, val_batch_size(call))
+    return parts
+
+
 class Session:
     """One model built from a scenario's setup; `call()` runs one fit/evaluate/predict on it.
 
@@ -632,12 +659,6 @@ class Session:
     def _batch_values(self, call: Call, x, y, sw) -> dict[str, list[dict[str, float]]]:
         """test_on_batch on every data batch (weights do not move with learning_rate 0)."""
         model = self.model
-        weights = sw if call.sample_weight else np.ones(len(x), dtype="float32")
-        if call.class_weight and (self.class_weight_with_sample_weight or not call.sample_weight):
-            cw = class_weights(self.scenario.task)
-            labels = y[:, 0].astype(int) if y.shape[1] == 1 else y.argmax(axis=1)
-            weights = weights * np.array([cw[int(c)] for c in labels], dtype="float32")
-        use_w = call.sample_weight or call.class_weight
 
         def values(xs, ys, ws, bs):
             out = []
@@ -647,17 +668,9 @@ class Session:
                 out.append({k: float(to_numpy(v).reshape(-1)[0]) for k, v in res.items()})
             return out
 
-        if call.method == "evaluate":
-            return {"test": values(x, y, weights if use_w else None, batch_size_of(call))}
-        n_train, _ = train_val_sizes(call)
-        out = {"train": values(x[:n_train], y[:n_train], weights[:n_train] if use_w else None,
-                               batch_size_of(call))}
-        if call.validation == "split":  # the split carries its sample weights (not class weights) along
-            val_w = sw[n_train:] if call.sample_weight else None
-            out["val"] = values(x[n_train:], y[n_train:], val_w, val_batch_size(call))
-        elif call.validation == "data":
-            vx, vy, _ = self.val_arrays
-            out["val"] = values(vx, vy, None, val_batch_size(call))
-        if not math.isfinite(sum(v.get("loss", 0.0) for v in out["train"])):
+        parts = reference_batches(self.scenario.task, call, x, y, sw, self.val_arrays,
+                                  self.class_weight_with_sample_weight)
+        out = {part: values(*data) for part, data in parts.items()}
+        if not math.isfinite(sum(v.get("loss", 0.0) for v in out.get("train", ()))):
             return {}
         return out

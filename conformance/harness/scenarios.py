@@ -11,7 +11,8 @@ from typing import Any
 
 import numpy as np
 
-from conformance.driver import make_data
+from conformance.driver import make_data, reference_batches
+from conformance.profiles import facts
 from conformance.scenario import (
     ACTIVATIONS,
     INPUT_DIM,
@@ -21,10 +22,7 @@ from conformance.scenario import (
     Call,
     RecorderSpec,
     Scenario,
-    batch_size_of,
     class_weights,
-    train_val_sizes,
-    val_batch_size,
 )
 
 APIS = ("keras0", "keras1", "keras2", "tf-keras", "keras3")
@@ -158,31 +156,12 @@ def _call(scenario: Scenario, call: Call, i: int, api: str) -> dict[str, Any]:
 
 
 def _batch_value_sets(scenario: Scenario, call: Call, x, y, sw, vx, vy, api: str) -> dict[str, Any]:
-    """The data batches the harness runs test_on_batch on after the call (learning rate 0: the weights do not
-    move), as the in-process driver does: {"train"/"val"/"test": x, y, per-sample weights, batch size}."""
-    weights = sw if call.sample_weight else np.ones(len(x), dtype="float32")
-    # Keras 2.2 and older ignore class_weight beside sample_weight (their standardize_weights)
-    if call.class_weight and not (call.sample_weight and api in ("keras0", "keras1", "keras2")):
-        cw = class_weights(scenario.task)
-        labels = y[:, 0].astype(int) if y.shape[1] == 1 else y.argmax(axis=1)
-        weights = weights * np.array([cw[int(c)] for c in labels], dtype="float32")
-    use_w = call.sample_weight or call.class_weight
+    """The data batches the harness runs test_on_batch on after the call, as the in-process driver does
+    (conformance.driver.reference_batches): {"train"/"val"/"test": x, y, per-sample weights, batch size}."""
+    parts = reference_batches(scenario.task, call, x, y, sw, (vx, vy), facts(api).class_weight_with_sample_weight)
     accuracy = api == "keras0" and bool(scenario.metrics)  # Keras 0's test_on_batch(..., accuracy=True)
-
-    def part(xs, ys, ws, batch_size):
-        return {"x": tagged(xs), "y": tagged(ys), "w": None if ws is None else tagged(ws),
-                "batch_size": batch_size, "accuracy": accuracy}
-
-    if call.method == "evaluate":
-        return {"test": part(x, y, weights if use_w else None, batch_size_of(call))}
-    n_train, _ = train_val_sizes(call)
-    sets = {"train": part(x[:n_train], y[:n_train], weights[:n_train] if use_w else None, batch_size_of(call))}
-    if call.validation == "split":  # the split carries its sample weights (not class weights) along
-        sets["val"] = part(x[n_train:], y[n_train:], sw[n_train:] if call.sample_weight else None,
-                           val_batch_size(call))
-    elif call.validation == "data":
-        sets["val"] = part(vx, vy, None, val_batch_size(call))
-    return sets
+    return {part: {"x": tagged(xs), "y": tagged(ys), "w": None if ws is None else tagged(ws), "batch_size": size,
+                   "accuracy": accuracy} for part, (xs, ys, ws, size) in parts.items()}
 
 
 def _action(action: Action, api: str) -> dict[str, Any]:
