@@ -262,12 +262,9 @@ def main(argv: list[str] | None = None) -> int:
                                 formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__.split("\n\n")[1])
     sub = p.add_subparsers(dest="action", required=True)
     b = sub.add_parser("build", help="run the rows and write (or, with --check, compare) their stored reports")
-    b.add_argument("--rows", nargs="+", metavar="ID", help="only these rows (default: every row)")
     b.add_argument("--check", action="store_true",
                    help="rebuild into a temporary directory and compare with the stored reports (exit 1 on a "
                         "difference, naming row and clause)")
-    b.add_argument("--reports", metavar="DIR", default=str(mx.REPORTS_DIR),
-                   help="the stored reports' directory (default conformance/matrix/reports)")
     b.add_argument("--log-dir", metavar="DIR", default=None,
                    help="where each run's output and whole report (scenarios, snippets) go (default: a temporary "
                         "directory, kept when a run fails)")
@@ -278,10 +275,11 @@ def main(argv: list[str] | None = None) -> int:
         s.add_argument("--rows-file", metavar="FILE", default=str(mx.ROWS_FILE), help="default: the matrix's rows.toml")
     r = sub.add_parser("reclassify", help="re-apply today's expectations files to the stored reports' verdicts "
                                          "(no run)")
-    r.add_argument("--rows", nargs="+", metavar="ID", help="only these rows (default: every row)")
     r.add_argument("--rows-file", metavar="FILE", default=str(mx.ROWS_FILE), help="default: the matrix's rows.toml")
-    r.add_argument("--reports", metavar="DIR", default=str(mx.REPORTS_DIR),
-                   help="the stored reports' directory (default conformance/matrix/reports)")
+    for s in (b, r):
+        s.add_argument("--rows", nargs="+", metavar="ID", help="only these rows (default: every row)")
+        s.add_argument("--reports", metavar="DIR", default=str(mx.REPORTS_DIR),
+                       help="the stored reports' directory (default conformance/matrix/reports)")
     c = sub.add_parser("compare", help="compare two directories of stored reports (exit 1 on a difference)")
     c.add_argument("stored", metavar="DIR_A")
     c.add_argument("fresh", metavar="DIR_B")
@@ -359,7 +357,7 @@ def reclassify(rows: list[mx.Row], directory: Path, out=sys.stdout) -> int:
     up to date; `matrix build --check` then proves a rebuild gives the same files.
     """
     from conformance.expectations import load_expectations
-    from conformance.report import OUTCOMES, outcome
+    from conformance.report import OUTCOMES, outcome, unexpected
     from conformance.spec import clause_ids
 
     changed = 0
@@ -375,7 +373,7 @@ def reclassify(rows: list[mx.Row], directory: Path, out=sys.stdout) -> int:
                 c["outcome"], c["reason"] = outcome(c["status"], expected.get(c["id"])), expected.get(c["id"])
             summary = stored["summary"]
             summary.update({k: sum(c["outcome"] == k for c in stored["clauses"]) for k in OUTCOMES})
-            stored["ok"] = summary["fail"] + summary["xpass"] + summary["errors"] + summary["check_errors"] == 0
+            stored["ok"] = unexpected(summary) == 0
             text = mx.dumps(stored)
             if text != path.read_text(encoding="utf-8"):
                 path.write_text(text, encoding="utf-8")

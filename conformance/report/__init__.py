@@ -27,6 +27,11 @@ def outcome(status: str, expected: str | None) -> str:
     return "error" if status == "error" else "unchecked"
 
 
+def unexpected(summary: dict[str, int]) -> int:
+    """What makes a run not ok: unexpected failures and passes, adapter errors and check errors."""
+    return summary["fail"] + summary["xpass"] + summary["errors"] + summary["check_errors"]
+
+
 def build_report(run: Run, expected: dict[str, str], warnings: list[str]) -> dict[str, Any]:
     """The JSON-able report of a finished run (see REPORT_SCHEMA.md)."""
     rows = []
@@ -44,7 +49,6 @@ def build_report(run: Run, expected: dict[str, str], warnings: list[str]) -> dic
     summary = {k: sum(r["outcome"] == k for r in rows) for k in OUTCOMES}
     summary["errors"] = len(run.errors)
     summary["check_errors"] = len(run.check_errors)
-    unexpected = summary["fail"] + summary["xpass"] + summary["errors"] + summary["check_errors"]
     warnings = list(warnings) + [f"{r['id']}: never checked" for r in rows if r["outcome"] == "unchecked"]
     return {
         "schema": SCHEMA_VERSION,
@@ -57,7 +61,7 @@ def build_report(run: Run, expected: dict[str, str], warnings: list[str]) -> dic
         "examples_per_second": round(run.scenarios_run / run.seconds, 2) if run.seconds else None,
         "phases": run.families,
         "summary": summary,
-        "ok": unexpected == 0,
+        "ok": unexpected(summary) == 0,
         "clauses": rows,
         "errors": [{"kind": "adapter", "clause": None, "family": e.family, "scenario": e.scenario.to_dict(),
                     "traceback": e.traceback} for e in run.errors[:20]]
