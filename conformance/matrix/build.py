@@ -22,6 +22,7 @@ Exit status: 0 when every row that could run here ran (and, with `--check`, matc
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import shutil
@@ -300,6 +301,11 @@ def main(argv: list[str] | None = None) -> int:
             return reclassify(rows, Path(args.reports))
     except mx.MatrixError as e:
         print(f"error: {e}", file=sys.stderr)
+        return 2
+    missing = [m for m in ("numpy", "h5py", "hypothesis") if importlib.util.find_spec(m) is None]
+    if missing:  # the harness rows and refimpl's row run the suite in this interpreter
+        print(f"error: this Python ({sys.executable}) lacks {', '.join(missing)}, which the suite needs: run the "
+              "matrix from the project's virtualenv (pip install -e .)", file=sys.stderr)
         return 2
     stored_dir = Path(args.reports)
     with tempfile.TemporaryDirectory(prefix="kcc-matrix-") as tmp:

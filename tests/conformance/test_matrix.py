@@ -236,3 +236,15 @@ def test_every_stored_report_is_classified_by_todays_expectations_files(tmp_path
     done = _matrix("reclassify", "--reports", str(reports))
     assert done.returncode == 0, done.stdout + done.stderr
     assert "0 stored report(s) changed" in done.stdout, done.stdout
+
+
+def test_a_python_without_the_suites_dependencies_is_told_to_use_the_virtualenv(monkeypatch, capsys):
+    import importlib.util
+
+    from conformance.matrix import build
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "h5py" else real(name, *a))
+    assert build.main(["build", "--rows", "refimpl"]) == 2
+    err = capsys.readouterr().err
+    assert "lacks h5py" in err and "project's virtualenv (pip install -e .)" in err
