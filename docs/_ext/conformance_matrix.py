@@ -25,6 +25,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from doc_tables import build_table
 from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.util import logging
@@ -168,23 +169,7 @@ class StoredDirective(SphinxDirective):
 
     def table(self, headers: list[str], rows: list[list[nodes.Node | list[nodes.Node]]], widths: list[int],
               classes: tuple[str, ...] = ()) -> nodes.table:
-        table = nodes.table(classes=["contract-table", *classes])
-        group = nodes.tgroup(cols=len(headers))
-        table += group
-        for width in widths:
-            group += nodes.colspec(colwidth=width)
-        head = nodes.row()
-        for header in headers:
-            head += nodes.entry("", self.tpara(header))
-        group += nodes.thead("", head)
-        body = nodes.tbody()
-        group += body
-        for cells in rows:
-            row = nodes.row()
-            for cell in cells:
-                row += nodes.entry("", *(cell if isinstance(cell, list) else [cell]))
-            body += row
-        return table
+        return build_table([self.tpara(h) for h in headers], rows, widths, ["contract-table", *classes])
 
     def legend(self, entries: tuple[tuple[str, str], ...], first: str, translate_first: bool) -> nodes.table:
         rows = [[self.tpara(word) if translate_first else ConformanceMatrix._fixed(word, literal=True),

@@ -32,6 +32,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from doc_tables import build_table
 from docutils import nodes
 from docutils.parsers.rst import directives
 from sphinx.application import Sphinx
@@ -112,24 +113,8 @@ class ContractDirective(SphinxDirective):
         return para
 
     def table(self, headers: list[str | nodes.Node], rows: list[list[nodes.Node]], widths: list[int]) -> nodes.table:
-        table = nodes.table(classes=["contract-table"])
-        group = nodes.tgroup(cols=len(headers))
-        table += group
-        for width in widths:
-            group += nodes.colspec(colwidth=width)
-        header_row = nodes.row()
-        for header in headers:
-            cell = self.translatable_paragraph(header) if isinstance(header, str) else header
-            header_row += nodes.entry("", cell)
-        group += nodes.thead("", header_row)
-        body = nodes.tbody()
-        group += body
-        for cells in rows:
-            row = nodes.row()
-            for cell in cells:
-                row += nodes.entry("", cell)
-            body += row
-        return table
+        head = [self.translatable_paragraph(h) if isinstance(h, str) else h for h in headers]
+        return build_table(head, rows, widths, ["contract-table"])
 
 
 class ContractClauses(ContractDirective):

@@ -24,6 +24,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from doc_tables import build_table
 from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
@@ -46,31 +47,16 @@ def load_reports(directory: Path | None = None) -> list[dict[str, Any]]:
     return sorted(reports, key=lambda r: (rank.get(r["impl"]["impl"], len(ORDER)), r["impl"]["impl"]))
 
 
-def _cell(text: str, literal: bool = False) -> nodes.entry:
+def _cell(text: str, literal: bool = False) -> nodes.paragraph:
     child = nodes.literal(text, text) if literal else nodes.Text(text)
     para = nodes.paragraph("", "", child)
     para["translatable"] = False
-    return nodes.entry("", para)
+    return para
 
 
 def _table(name: str, head: list[str], rows: list[list[tuple[str, bool]]], widths: list[int]) -> nodes.table:
-    table = nodes.table(classes=["contract-table", name])
-    group = nodes.tgroup(cols=len(head))
-    table += group
-    for w in widths:
-        group += nodes.colspec(colwidth=w)
-    row = nodes.row()
-    for h in head:
-        row += _cell(h)
-    group += nodes.thead("", row)
-    body = nodes.tbody()
-    group += body
-    for cells in rows:
-        row = nodes.row()
-        for text, literal in cells:
-            row += _cell(text, literal)
-        body += row
-    return table
+    return build_table([_cell(h) for h in head], [[_cell(text, literal) for text, literal in cells] for cells in rows],
+                       widths, ["contract-table", name])
 
 
 class _ReportsDirective(SphinxDirective):
