@@ -23,10 +23,7 @@ def test_an_unknown_release_lists_the_known_ones(capsys, tmp_path):
     assert "keras-2.2.4" in err and "keras-3.15.1-jax" in err
 
 
-def test_a_missing_interpreter_says_what_to_install(monkeypatch, tmp_path):
-    monkeypatch.setenv("PYENV_ROOT", str(tmp_path / "no-pyenv"))
-    monkeypatch.setenv("PATH", str(tmp_path))
-    monkeypatch.delenv("KCC_PYTHON27", raising=False)
+def test_a_missing_interpreter_says_what_to_install(no_interpreters, tmp_path):
     with pytest.raises(envs.EnvError, match=r"no Python 2\.7 interpreter found .* pyenv install 2\.7\.18"):
         envs.build("keras-0.3.3", tmp_path)
 

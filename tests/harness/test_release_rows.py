@@ -61,10 +61,7 @@ def test_the_list_shows_the_rows_and_their_shared_bases(capsys, tmp_path):
     assert "jax-0.4.23" in out and "(base)" in out and "tf_keras-2.15.1" in out
 
 
-def test_a_release_on_a_base_with_a_missing_interpreter_says_what_to_install(monkeypatch, tmp_path):
-    monkeypatch.setenv("PYENV_ROOT", str(tmp_path / "no-pyenv"))
-    monkeypatch.setenv("PATH", str(tmp_path))
-    monkeypatch.delenv("KCC_PYTHON311", raising=False)
+def test_a_release_on_a_base_with_a_missing_interpreter_says_what_to_install(no_interpreters, tmp_path):
     with pytest.raises(envs.EnvError, match=r"no Python 3\.11 interpreter found .* pyenv install 3\.11"):
         envs.build("keras-3.0.5-jax", tmp_path)
     assert not (tmp_path / "keras-3.0.5-jax").exists() and not (tmp_path / "jax-0.4.23").exists()
