@@ -31,8 +31,9 @@ OPERATORS = {">=": lambda a, b: a >= b, "<=": lambda a, b: a <= b, "==": lambda 
              "!=": lambda a, b: a != b, ">": lambda a, b: a > b, "<": lambda a, b: a < b}
 
 
-def _numbers(version: str) -> tuple[int, ...]:
-    """`3.0.5` -> (3, 0, 5); a suffix (`0rc1`, `2.post1`) ends the numbers."""
+def version_numbers(version: str) -> tuple[int, ...]:
+    """`3.0.5` -> (3, 0, 5), which also orders releases (`2.10` after `2.9`); a suffix (`0rc1`, `2.post1`) ends
+    the numbers."""
     out = []
     for part in version.strip().split("."):
         m = re.match(r"\d+", part)
@@ -50,11 +51,11 @@ def release_matches(spec: str, version: str) -> bool:
     Raises:
         ValueError: If `spec` is not comma-separated `<operator><dotted number>` items.
     """
-    v = _numbers(version)
+    v = version_numbers(version)
     for item in spec.split(","):
         item = item.strip()
         op = next((o for o in (">=", "<=", "==", "!=", ">", "<") if item.startswith(o)), None)
-        bound = _numbers(item[len(op):]) if op else ()
+        bound = version_numbers(item[len(op):]) if op else ()
         if op is None or not bound or item[len(op):].strip().rstrip(".0123456789"):
             raise ValueError(f"releases {spec!r}: {item!r} is not <op><version> with op one of "
                              f"{', '.join(OPERATORS)}, e.g. '>=3.0,<3.4'")

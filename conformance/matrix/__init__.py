@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from conformance.expectations import version_numbers
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - Python 3.10
@@ -150,10 +152,8 @@ def select(rows: list[Row], ids: Iterable[str] | None) -> list[Row]:
     return [r for r in rows if r.id in wanted]
 
 
-def release_key(release: str) -> tuple:
-    """Sort key of a version string: numeric parts as numbers (`2.10` after `2.9`), others after them."""
-    parts = re.split(r"[.\-+]", release)
-    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in parts)
+# Sort key of a release: its version numbers (`2.10` after `2.9`).
+release_key = version_numbers
 
 
 def report_name(row_id: str, profile: str) -> str:
