@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from doc_tables import build_table
+from doc_tables import fixed_paragraph as _fixed
 from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.util import logging
@@ -74,26 +75,10 @@ class ConformanceMatrix(SphinxDirective):
         except (OSError, ValueError, AttributeError) as exc:
             raise self.error(f"cannot read the conformance report {path}: {exc}") from exc
         clause_ids = sorted({cid for run in runs for cid in run["outcomes"]})
-        table = nodes.table(classes=["contract-table", "conformance-matrix"])
-        group = nodes.tgroup(cols=len(runs) + 1)
-        table += group
-        group += nodes.colspec(colwidth=30)
-        for _ in runs:
-            group += nodes.colspec(colwidth=12)
-        head = nodes.row()
-        head += nodes.entry("", self._fixed("clause"))
-        for run in runs:
-            head += nodes.entry("", self._fixed(run["name"]))
-        group += nodes.thead("", head)
-        body = nodes.tbody()
-        group += body
-        for cid in clause_ids:
-            row = nodes.row()
-            row += nodes.entry("", self._fixed(cid, literal=True))
-            for run in runs:
-                row += nodes.entry("", self._fixed(run["outcomes"].get(cid, "—")))
-            body += row
-        return [table]
+        head = [_fixed("clause"), *(_fixed(run["name"]) for run in runs)]
+        rows = [[_fixed(cid, literal=True), *(_fixed(run["outcomes"].get(cid, "—")) for run in runs)]
+                for cid in clause_ids]
+        return [build_table(head, rows, [30, *(12 for _ in runs)], ["contract-table", "conformance-matrix"])]
 
     def _note(self, text: str) -> nodes.note:
         inline, _ = self.state.inline_text(text, self.lineno)
@@ -101,12 +86,6 @@ class ConformanceMatrix(SphinxDirective):
         para.source, para.line = self.get_source_info()
         return nodes.note("", para)
 
-    @staticmethod
-    def _fixed(text: str, literal: bool = False) -> nodes.paragraph:
-        child = nodes.literal(text, text) if literal else nodes.Text(text)
-        para = nodes.paragraph("", "", child)
-        para["translatable"] = False
-        return para
 
 
 MARKS = {"pass": "ok", "xfail": "known", "fail": "FAIL", "xpass": "XPASS", "unchecked": "--", "error": "ERROR"}
@@ -172,7 +151,7 @@ class StoredDirective(SphinxDirective):
         return build_table([self.tpara(h) for h in headers], rows, widths, ["contract-table", *classes])
 
     def legend(self, entries: tuple[tuple[str, str], ...], first: str, translate_first: bool) -> nodes.table:
-        rows = [[self.tpara(word) if translate_first else ConformanceMatrix._fixed(word, literal=True),
+        rows = [[self.tpara(word) if translate_first else _fixed(word, literal=True),
                  self.tpara(meaning)] for word, meaning in entries]
         return self.table([first, "Meaning"], rows, [16, 70], ("conformance-legend",))
 
@@ -181,10 +160,6 @@ class StoredDirective(SphinxDirective):
         rubric = nodes.rubric("", "", nodes.literal(text, text))
         rubric["translatable"] = False
         return rubric
-
-
-def _fixed(text: str, literal: bool = False) -> nodes.paragraph:
-    return ConformanceMatrix._fixed(text, literal)
 
 
 def _column(report: dict[str, Any]) -> str:
@@ -226,12 +201,9 @@ class StoredMatrix(StoredDirective):
             grid = [[_fixed(cid, literal=True)]
                     + [_fixed(MARKS.get(o[cid]["outcome"], o[cid]["outcome"]) if cid in o else "·") for o in outcome]
                     for cid in ids]
-            table = self.table(["Clause"], grid, [30] + [10] * len(runs), ("conformance-stored-grid",))
-            head = table.next_node(nodes.row)
-            for r in runs:
-                head += nodes.entry("", _fixed(_column(r)))
-            table.next_node(nodes.tgroup)["cols"] = len(runs) + 1
-            result.append(table)
+            head = [self.tpara("Clause"), *(_fixed(_column(r)) for r in runs)]
+            result.append(build_table(head, grid, [30] + [10] * len(runs),
+                                      ["contract-table", "conformance-stored-grid"]))
             for r in runs:
                 for c in r["clauses"]:
                     if c["status"] == "fail":

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from doc_tables import build_table
+from doc_tables import fixed_paragraph as _cell
 from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
@@ -45,13 +46,6 @@ def load_reports(directory: Path | None = None) -> list[dict[str, Any]]:
             reports.append(data)
     rank = {impl: i for i, impl in enumerate(ORDER)}
     return sorted(reports, key=lambda r: (rank.get(r["impl"]["impl"], len(ORDER)), r["impl"]["impl"]))
-
-
-def _cell(text: str, literal: bool = False) -> nodes.paragraph:
-    child = nodes.literal(text, text) if literal else nodes.Text(text)
-    para = nodes.paragraph("", "", child)
-    para["translatable"] = False
-    return para
 
 
 def _table(name: str, head: list[str], rows: list[list[tuple[str, bool]]], widths: list[int]) -> nodes.table:

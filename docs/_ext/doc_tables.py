@@ -23,6 +23,14 @@ def build_table(head: list[Cell], rows: list[list[Cell]], widths: list[int], cla
     return table
 
 
+def fixed_paragraph(text: str, literal: bool = False) -> nodes.paragraph:
+    """A cell's text that stays as it is in every language (a clause id, a release, a count)."""
+    child = nodes.literal(text, text) if literal else nodes.Text(text)
+    para = nodes.paragraph("", "", child)
+    para["translatable"] = False
+    return para
+
+
 def _row(cells: list[Cell]) -> nodes.row:
     row = nodes.row()
     for cell in cells:
