@@ -16,7 +16,7 @@ import pytest
 from conformance.distributed import report
 from conformance.report import SCHEMA_VERSION
 from conformance.spec import load_clauses
-from tests.distributed.conftest import processes_with
+from tests.distributed.conftest import processes_left, processes_with
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -91,4 +91,4 @@ def test_sigterm_to_the_command_leaves_no_process_behind(tmp_path):
         proc.kill()
         proc.wait()
     time.sleep(0.5)
-    assert processes_with(token) == [], "a probe outlived the command"
+    assert processes_left(token) == [], "a probe outlived the command"

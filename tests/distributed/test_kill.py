@@ -18,7 +18,7 @@ from conformance.distributed.harness import Job, MeasurementError
 from conformance.distributed.kill import KILL_EPOCH, TRIALS, kill_trial, kill_trials, run_until_done_or_failed
 from conformance.expectations import load_expectations
 from conformance.spec import clause_ids
-from tests.distributed.conftest import MEASURED, processes_with
+from tests.distributed.conftest import MEASURED, processes_left, processes_with
 from tests.distributed.test_keras3_jax import gone
 
 CLAUSE = "dist.backup.kill-resume"
@@ -48,7 +48,7 @@ def test_a_failed_trial_leaves_no_process_behind(tmp_path):
     python = fake_python(tmp_path, token)
     with pytest.raises(MeasurementError, match="did not pause(.|\n)*planted failure"):
         kill_trial(python, tmp_path / "trial", victim=1, point="weights-open", timeout=30)
-    assert processes_with(token) == [], "a process of the failed trial survived it"
+    assert processes_left(token) == [], "a process of the failed trial survived it"
 
 
 def test_when_one_process_fails_the_others_are_killed_within_the_grace(tmp_path):
@@ -58,7 +58,7 @@ def test_when_one_process_fails_the_others_are_killed_within_the_grace(tmp_path)
     jobs = [Job(f"p{i}", [python, "--process-id", str(i)], dict(os.environ), tmp_path / f"p{i}.log") for i in (0, 1)]
     codes = run_until_done_or_failed(jobs, timeout=60, grace=1)
     assert codes == {"p0": None, "p1": 3}
-    assert all(gone(p) for j in jobs for p in j.pids) and processes_with(token) == []
+    assert all(gone(p) for j in jobs for p in j.pids) and processes_left(token) == []
 
 
 @pytest.fixture(scope="module")
