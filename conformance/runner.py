@@ -77,6 +77,7 @@ class Outcome:
     check_errors: list[CheckError] = field(default_factory=list)
     adapter_error: str | None = None
     ran: bool = False
+    seconds: float = 0.0  # running and checking it took
 
 
 @dataclass
@@ -139,6 +140,8 @@ class Run:
         self.pool: WorkerPool | None = None  # while run() runs with jobs > 1
         self.journal: list[tuple] | None = None  # in a worker: what record() was given, for the main process
         self.pending: list[tuple[Scenario, str, Future]] = []  # checks handed to workers, not yet recorded
+        # (len(pending) when the phase was drawn, phase, its start, its count if fixed)
+        self.phase_ends: list[tuple[int, str, float, int | None]] = []
 
     # ------------------------------------------------------------------------------------------- checks
     def check_scenario(self, scenario: Scenario, family: str, record: bool = True) -> dict[str, list[str]]:
@@ -157,6 +160,12 @@ class Run:
 
     def outcome(self, scenario: Scenario) -> Outcome:
         """Run `scenario` and check every call; nothing is recorded (see `apply`)."""
+        t0 = time.monotonic()
+        outcome = self._outcome(scenario)
+        outcome.seconds = time.monotonic() - t0
+        return outcome
+
+    def _outcome(self, scenario: Scenario) -> Outcome:
         session = None
         try:
             session = self.adapter.start(scenario, self.profile)
@@ -241,14 +250,37 @@ class Run:
         chosen = [s for s in examples(self.profile) if expressible(s, self.profile)]
         for s in chosen:
             self.check_scenario(s, "examples")
-        self._collect()
-        self._done("examples", len(chosen), t0)
+        self._phase_drawn("examples", self.scenarios_run, t0, count=len(chosen))
+
+    def _phase_drawn(self, name: str, before: int, t0: float, count: int | None = None) -> None:
+        """Every scenario of phase `name` is drawn: with workers, its outcomes are recorded later (`_collect`).
+
+        The phase's count is the scenarios that ran since `before`, or `count` if given."""
+        if self.pool is None:
+            self._done(name, self.scenarios_run - before if count is None else count, t0)
+        else:
+            self.phase_ends.append((len(self.pending), name, t0, count))
 
     def _collect(self) -> None:
-        """Record the outcomes of the checks handed to workers, in the order they were handed over."""
+        """Record the outcomes of the checks handed to workers, in the order they were handed over.
+
+        Phases are not waited for one by one (a worker would idle at the end of each while the other finishes):
+        the draws never depend on the verdicts, so every phase is handed over first and recorded here after,
+        in the serial run's order. A phase's time is then the time the workers spent on its scenarios.
+        """
         pending, self.pending = self.pending, []
-        for scenario, family, future in pending:
-            self.apply(self.pool.outcome_of(future), scenario, family)
+        ends, self.phase_ends = self.phase_ends, []
+        before, seconds = self.scenarios_run, 0.0
+        for recorded in range(len(pending) + 1):
+            while ends and ends[0][0] == recorded:  # every scenario of this phase is recorded
+                _, name, t0, count = ends.pop(0)
+                self._done(name, self.scenarios_run - before if count is None else count, t0, seconds)
+                before, seconds = self.scenarios_run, 0.0
+            if recorded < len(pending):
+                scenario, family, future = pending[recorded]
+                outcome = self.pool.outcome_of(future)
+                seconds += outcome.seconds
+                self.apply(outcome, scenario, family)
 
     def explore(self, family: str) -> None:
         t0, before = time.monotonic(), self.scenarios_run
@@ -264,8 +296,7 @@ class Run:
             explore_family()
         except Unsatisfiable:
             pass
-        self._collect()  # with workers: the draws never depend on the verdicts, so they are the serial run's
-        self._done(family, self.scenarios_run - before, t0)
+        self._phase_drawn(family, before, t0)
 
     def sequences(self, future: Future | None = None) -> None:
         """Phase (2), here; or, given the `future` of a worker running it (`WorkerPool.submit_sequences`), what
@@ -366,8 +397,9 @@ class Run:
         msgs = self.check_scenario(minimal, family, record=False).get(cid)
         return (minimal, msgs) if msgs else None
 
-    def _done(self, name: str, count: int, t0: float) -> None:
-        secs = time.monotonic() - t0
+    def _done(self, name: str, count: int, t0: float, seconds: float | None = None) -> None:
+        """Phase `name` is over: `count` scenarios in `seconds` (default: since `t0`)."""
+        secs = time.monotonic() - t0 if seconds is None else seconds
         self.families[name] = {"scenarios": count, "seconds": round(secs, 3)}
         failing = sorted(cid for cid, t in self.tallies.items() if t.failed)
         self._say(f"  {name:<13} {count:>5} scenarios {secs:7.1f} s   failing so far: {len(failing)}"
@@ -398,6 +430,8 @@ class Run:
         self.run_examples()
         for family in families if families is not None else profile_families(self.profile):
             self.explore(family)
+        if self.pool is not None:
+            self._collect()
         if with_sequences:
             self.sequences(machine)
         if self.shrink_enabled:
