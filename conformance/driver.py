@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
@@ -471,6 +472,12 @@ def reference_batches(task: str, call: Call, x, y, sw, val_arrays: tuple, class_
     return parts
 
 
+def setup_key(scenario: Scenario) -> tuple:
+    """What compile() and the model's architecture depend on: scenarios with equal keys can share a model."""
+    return (scenario.task, tuple(scenario.metrics), scenario.optimizer, scenario.learning_rate,
+            scenario.steps_per_execution)
+
+
 class Session:
     """One model built from a scenario's setup; `call()` runs one fit/evaluate/predict on it.
 
@@ -481,6 +488,8 @@ class Session:
 
     # Whether evaluate() and predict() take callbacks (False: Keras 2.2 and older, where only fit() does).
     eval_callbacks = True
+    # This process's reference models (`reference_model`), one per implementation, session kind and setup.
+    _references: dict[tuple, Any] = {}
     # Whether class_weight still applies when sample_weight is given (False: Keras 2.2 and older ignore it).
     class_weight_with_sample_weight = True
 
@@ -491,7 +500,8 @@ class Session:
         self.model = self.build_model()
         rng = np.random.default_rng(scenario.seed)
         shapes = [to_numpy(w).shape for w in self.model.get_weights()]
-        self.model.set_weights([rng.uniform(-0.5, 0.5, size=s).astype("float32") for s in shapes])
+        self.initial_weights = [rng.uniform(-0.5, 0.5, size=s).astype("float32") for s in shapes]
+        self.model.set_weights([w.copy() for w in self.initial_weights])
         self.compile_model()
         self.val_arrays = make_data(scenario.task, 1, rng)
 
@@ -510,6 +520,35 @@ class Session:
         optimizer = getattr(self.keras.optimizers, scenario.optimizer)(learning_rate=scenario.learning_rate)
         extra = {"steps_per_execution": scenario.steps_per_execution} if scenario.steps_per_execution != 1 else {}
         self.model.compile(optimizer=optimizer, loss=LOSSES[scenario.task], metrics=list(scenario.metrics), **extra)
+
+    def reference_model(self) -> Any:
+        """A second model of this session's setup, with its initial weights, that only ever runs test_on_batch.
+
+        The batch values' reference: with learning rate 0 the session's model keeps those weights, but a call may
+        leave the model itself unreadable. Keras 3.5 to 3.8 on jax, after a fit stopped by a callback, return
+        weights and metric values that change from run to run (freed buffers, measured on 3.6.0: test_on_batch
+        gave 0.277 or 0.648 for the same batch), so the reference must not come from the model the call used.
+        One reference model per setup is kept for the process; it gets the session's weights each time.
+        """
+        key = (type(self).__name__, id(self.keras), getattr(self, "profile", None), setup_key(self.scenario))
+        model = Session._references.get(key)
+        if model is None:
+            model = Session._references[key] = self.new_model()
+        model.set_weights([w.copy() for w in self.initial_weights])
+        return model
+
+    def new_model(self) -> Any:
+        """A compiled model of the scenario's setup, not this session's (its weights are not set)."""
+        return self.built_apart(self.build_model, self.compile_model)
+
+    def built_apart(self, build: Callable[[], Any], compile_model: Callable[[], None]) -> Any:
+        """`build()`'s model compiled by `compile_model()` (which compiles `self.model`), leaving `self.model` be."""
+        main, self.model = self.model, build()
+        try:
+            compile_model()
+            return self.model
+        finally:
+            self.model = main
 
     def dataset_base(self) -> type:
         """The base class of the PyDataset input (`utils.PyDataset`, else Keras 2's `utils.Sequence`)."""
@@ -657,13 +696,17 @@ class Session:
         return np.array(to_numpy(ret), copy=True), None
 
     def _batch_values(self, call: Call, x, y, sw) -> dict[str, list[dict[str, float]]]:
-        """test_on_batch on every data batch (weights do not move with learning_rate 0)."""
-        model = self.model
+        """test_on_batch on every data batch, on the reference model (weights do not move with learning_rate 0)."""
+        model = self.reference_model()
+        # Keras 3.0 to 3.14 (jax) do not reset the metrics in test_on_batch: without this every value after the
+        # first would be a running mean over the calls so far, not the batch's own.
+        reset_metrics = getattr(model, "reset_metrics", lambda: None)
 
         def values(xs, ys, ws, bs):
             out = []
             for sl in _slices(len(xs), bs):
                 kw = {"sample_weight": ws[sl]} if ws is not None else {}
+                reset_metrics()
                 res = model.test_on_batch(xs[sl], ys[sl], return_dict=True, **kw)
                 out.append({k: float(to_numpy(v).reshape(-1)[0]) for k, v in res.items()})
             return out

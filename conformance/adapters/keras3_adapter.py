@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from conformance.adapters import Adapter, AdapterUnavailable
-from conformance.driver import Session
+from conformance.driver import Session, setup_key
 from conformance.scenario import Scenario
 
 JAX_CACHE_ENV = "KCC_JAX_COMPILATION_CACHE"
@@ -69,12 +69,6 @@ def fast_xla_compiles() -> None:
     flags = os.environ.get("XLA_FLAGS", "")
     if "xla_backend_optimization_level" not in flags:
         os.environ["XLA_FLAGS"] = f"{flags} --xla_backend_optimization_level=0".strip()
-
-
-def setup_key(scenario: Scenario) -> tuple:
-    """What compile() and the model's architecture depend on: scenarios with equal keys can share a model."""
-    return (scenario.task, tuple(scenario.metrics), scenario.optimizer, scenario.learning_rate,
-            scenario.steps_per_execution)
 
 
 def may_share_model(scenario: Scenario) -> bool:
@@ -146,6 +140,10 @@ class ReusingSession(Session):
             variable.assign(value)
         model.reset_metrics()
         model.stop_training = False
+
+    def new_model(self) -> Any:
+        """A new compiled model (for the reference), never one from the pool."""
+        return self.built_apart(lambda: Session.build_model(self), lambda: Session.compile_model(self))
 
     def close(self) -> None:
         """The scenario is over: the model waits for the next scenario with the same setup, if it is usable."""

@@ -156,8 +156,12 @@ def _call(scenario: Scenario, call: Call, i: int, api: str) -> dict[str, Any]:
 
 
 def _batch_value_sets(scenario: Scenario, call: Call, x, y, sw, vx, vy, api: str) -> dict[str, Any]:
-    """The data batches the harness runs test_on_batch on after the call, as the in-process driver does
-    (conformance.driver.reference_batches): {"train"/"val"/"test": x, y, per-sample weights, batch size}."""
+    """The data batches the harness runs test_on_batch on after the call, the in-process driver's batches
+    (conformance.driver.reference_batches): {"train"/"val"/"test": x, y, per-sample weights, batch size}.
+
+    The harness runs them on the model the call used: the Theano releases leave it readable and their
+    test_on_batch keeps no metric state (Keras 2.3 resets it). The in-process driver uses a second model
+    (`Session.reference_model`), for Keras 3 releases that do neither."""
     parts = reference_batches(scenario.task, call, x, y, sw, (vx, vy), facts(api).class_weight_with_sample_weight)
     accuracy = api == "keras0" and bool(scenario.metrics)  # Keras 0's test_on_batch(..., accuracy=True)
     return {part: {"x": tagged(xs), "y": tagged(ys), "w": None if ws is None else tagged(ws), "batch_size": size,

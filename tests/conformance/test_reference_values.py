@@ -1,0 +1,78 @@
+"""The batch values' reference (learning rate 0): test_on_batch per batch, on a model that only ever runs that.
+
+It must not depend on the state the call left the session's model in (Keras 3.5-3.8 on jax leave freed buffers
+behind after a stopped fit), nor on metrics that test_on_batch does not reset (Keras 3.0-3.14 on jax do not).
+"""
+
+import numpy as np
+import pytest
+
+import refimpl
+from conformance.driver import Session
+from conformance.scenario import Call, Scenario
+
+CALL = Call(method="fit", n=10, batch_size=4, epochs=1, validation="split", validation_split=0.2)
+SCENARIO = Scenario(task="regression", metrics=("mae",), learning_rate=0.0, seed=3, calls=(CALL,))
+
+
+def own_values() -> list[dict[str, float]]:
+    """Each training batch's loss and mae from a new model with the scenario's weights, one model per batch."""
+    out = []
+    for start in range(0, 8, 4):
+        session = Session(refimpl, SCENARIO)
+        x, y, _ = session_data()
+        res = session.model.test_on_batch(x[start:start + 4], y[start:start + 4], return_dict=True)
+        out.append({k: float(v) for k, v in res.items()})
+    return out
+
+
+def session_data():
+    from conformance.driver import make_data
+
+    return make_data(SCENARIO.task, CALL.n, np.random.default_rng(SCENARIO.seed * 1000 + 1))
+
+
+def test_the_reference_is_each_batch_own_value():
+    trace = Session(refimpl, SCENARIO).call(CALL)
+    assert [sorted(v) for v in trace.batch_values["train"]] == [["loss", "mae"]] * 2
+    for got, want in zip(trace.batch_values["train"], own_values()):
+        assert got == pytest.approx(want, rel=1e-6)
+
+
+def test_the_reference_ignores_what_the_call_left_in_the_model(monkeypatch):
+    clean = Session(refimpl, SCENARIO).call(CALL).batch_values
+    session = Session(refimpl, SCENARIO)
+    # A call that leaves the weights and metrics of its model wrong afterwards (what Keras 3.5-3.8 on jax do
+    # after a stopped fit): the reference must stay the same.
+    original = session.invoke
+
+    def invoke_then_spoil(method, callbacks, kwargs):
+        result = original(method, callbacks, kwargs)
+        session.model.set_weights([np.full_like(w, 7.0) for w in session.model.get_weights()])
+        return result
+
+    monkeypatch.setattr(session, "invoke", invoke_then_spoil)
+    assert session.call(CALL).batch_values == clean
+
+
+def test_the_reference_does_not_accumulate_metrics_test_on_batch_keeps(monkeypatch):
+    # Keras 3.0-3.14 (jax) do not reset the metrics in test_on_batch: it returns the running mean over every
+    # batch since the last reset_metrics(). The reference must still be each batch's own value.
+    want = Session(refimpl, SCENARIO).call(CALL).batch_values
+    model_class = type(Session(refimpl, SCENARIO).model)
+    own_test_on_batch = model_class.test_on_batch
+
+    def accumulating_test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
+        kept = self.__dict__.setdefault("kept", [])
+        kept.append((len(x), own_test_on_batch(self, x, y, sample_weight, return_dict=True)))
+        total = sum(n for n, _ in kept)
+        return {k: sum(n * logs[k] for n, logs in kept) / total for k in kept[-1][1]}
+
+    def reset_metrics(self):
+        self.__dict__.pop("kept", None)
+
+    monkeypatch.setattr(model_class, "test_on_batch", accumulating_test_on_batch)
+    monkeypatch.setattr(model_class, "reset_metrics", reset_metrics, raising=False)
+    got = Session(refimpl, SCENARIO).call(CALL).batch_values
+    for part in want:
+        assert got[part] == [pytest.approx(v, rel=1e-6) for v in want[part]]
