@@ -525,10 +525,11 @@ class Session:
         """A second model of this session's setup, with its initial weights, that only ever runs test_on_batch.
 
         The batch values' reference: with learning rate 0 the session's model keeps those weights, but a call may
-        leave the model itself unreadable. Keras 3.5 to 3.8 on jax, after a fit stopped by a callback, return
-        weights and metric values that change from run to run (freed buffers, measured on 3.6.0: test_on_batch
-        gave 0.277 or 0.648 for the same batch), so the reference must not come from the model the call used.
-        One reference model per setup is kept for the process; it gets the session's weights each time.
+        leave the model itself unreadable. On Keras 3.6.0 (jax), after fit(n=1, batch_size=1) stopped from
+        on_epoch_begin, the weights read back differently from run to run (a bias of 2.2e23 once in 8 runs in one
+        process; not reproduced with plain Keras and no recorders, 12 runs), so the reference must not come from
+        the model the call used. One reference model per setup is kept for the process; it gets the session's
+        weights each time (copies: jax may keep the very array it was given).
         """
         key = (type(self).__name__, id(self.keras), getattr(self, "profile", None), setup_key(self.scenario))
         model = Session._references.get(key)
