@@ -15,6 +15,7 @@ import time
 import traceback
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import TYPE_CHECKING, Any
 
 from conformance.spec import spec_dir, use_spec
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from conformance.scenario import Scenario
 
 _RUN: Run | None = None  # the worker's own Run
+MAX_RESTARTS = 2  # new pools of workers a run may start after a worker died
 
 
 def parse_jobs(value: str | int) -> int:
@@ -107,17 +109,42 @@ class WorkerPool:
     """
 
     def __init__(self, run: Run, jobs: int):
-        self.executor = ProcessPoolExecutor(
-            jobs, mp_context=multiprocessing.get_context("spawn"), initializer=_start_worker,
-            initargs=(run.adapter, run.profile, run.hyp_name, run.shrink_enabled, run.scale, str(spec_dir())))
+        self.jobs = jobs
+        self.initargs = (run.adapter, run.profile, run.hyp_name, run.shrink_enabled, run.scale, str(spec_dir()))
+        self.executor = self._new_executor()
+        self.restarts = 0
+
+    def _new_executor(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(self.jobs, mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=_start_worker, initargs=self.initargs)
 
     def _submit(self, fn: Callable[..., Any], *args: Any) -> Future:
         try:
-            return self.executor.submit(fn, *args)
+            future = self.executor.submit(fn, *args)
         except Exception as e:  # e.g. BrokenProcessPool: a worker died earlier
-            failed: Future = Future()
-            failed.set_exception(e)
-            return failed
+            future = Future()
+            future.set_exception(e)
+        future.executor = self.executor  # type: ignore[attr-defined]  # which pool of workers it was handed to
+        return future
+
+    def may_run_again(self, future: Future) -> bool:
+        """Whether the task of `future`, which a dying worker took down, can run again on live workers.
+
+        When a worker dies (a crash in the implementation, which Keras 3.4 and 3.5 on jax did about once in
+        thirty runs) every task not yet finished fails with BrokenProcessPool. The first such failure replaces
+        the pool with new workers, at most `MAX_RESTARTS` times a run; after that the tasks stay failed and
+        become adapter errors. Returns False for a task that did not fail that way.
+        """
+        if not isinstance(future.exception(), BrokenProcessPool):
+            return False
+        if getattr(future, "executor", None) is not self.executor:
+            return True  # handed to a pool that has been replaced already
+        if self.restarts >= MAX_RESTARTS:
+            return False
+        self.executor.shutdown(wait=False, cancel_futures=True)
+        self.executor = self._new_executor()
+        self.restarts += 1
+        return True
 
     def submit_outcome(self, scenario: Scenario) -> Future:
         return self._submit(_outcome, scenario)

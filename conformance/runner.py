@@ -136,6 +136,7 @@ class Run:
         self.families: dict[str, dict[str, float]] = {}
         self.scenarios_run = 0
         self.seconds = 0.0
+        self.worker_restarts = 0  # new pools of workers started because a worker died (conformance.parallel)
         self.jobs = jobs
         self.pool: WorkerPool | None = None  # while run() runs with jobs > 1
         self.journal: list[tuple] | None = None  # in a worker: what record() was given, for the main process
@@ -278,6 +279,12 @@ class Run:
                 before, seconds = self.scenarios_run, 0.0
             if recorded < len(pending):
                 scenario, family, future = pending[recorded]
+                if self.pool.may_run_again(future):
+                    self._say(f"  a worker process died; the {len(pending) - recorded} scenarios not yet recorded "
+                              f"run again in new worker processes")
+                    pending[recorded:] = [(s, f, old if old.exception() is None else self.pool.submit_outcome(s))
+                                          for s, f, old in pending[recorded:]]
+                    future = pending[recorded][2]
                 outcome = self.pool.outcome_of(future)
                 seconds += outcome.seconds
                 self.apply(outcome, scenario, family)
@@ -303,6 +310,9 @@ class Run:
         that worker recorded, recorded here in the same order."""
         t0, before = time.monotonic(), self.scenarios_run
         if future is not None:
+            if self.pool.may_run_again(future):
+                self._say("  a worker process died; the state machine runs again in a new worker process")
+                future = self.pool.submit_sequences()
             error = future.exception()
             if error is not None:
                 self.errors.append(AdapterError("sequence", Scenario(calls=()),
@@ -418,7 +428,7 @@ class Run:
                 try:
                     self._phases(families, with_sequences)
                 finally:
-                    self.pool = None
+                    self.worker_restarts, self.pool = self.pool.restarts, None
         else:
             self._phases(families, with_sequences)
         self.seconds = time.monotonic() - t0

@@ -60,6 +60,7 @@ def build_report(run: Run, expected: dict[str, str], warnings: list[str]) -> dic
         "scenarios": run.scenarios_run,
         "examples_per_second": round(run.scenarios_run / run.seconds, 2) if run.seconds else None,
         "phases": run.families,
+        "worker_restarts": run.worker_restarts,
         "summary": summary,
         "ok": unexpected(summary) == 0,
         "clauses": rows,

@@ -1,6 +1,7 @@
 """`-j N`: the scenarios run in N worker processes and the report is the serial run's, apart from timings."""
 
 import json
+import os
 
 import pytest
 
@@ -46,6 +47,43 @@ def test_adapter_errors_come_back_from_the_workers_in_order():
     assert serial.errors and [e.scenario for e in parallel.errors] == [e.scenario for e in serial.errors]
     assert "adapter broke" in parallel.errors[0].traceback
     assert {c: t.checked for c, t in parallel.tallies.items()} == {c: t.checked for c, t in serial.tallies.items()}
+
+
+class DyingAdapter(RefimplAdapter):
+    """Kills its worker process (as a crash in an implementation would) on the fit scenarios with
+    steps_per_execution 3 and seed 1: the first time only if KCC_TEST_DIE_ONCE names a file that is not there yet,
+    else every time."""
+
+    def start(self, scenario, profile="keras3"):
+        if scenario.steps_per_execution == 3 and scenario.seed == 1:
+            marker = os.environ.get("KCC_TEST_DIE_ONCE")
+            if not marker or not os.path.exists(marker):
+                if marker:
+                    open(marker, "w").close()
+                os._exit(3)
+        return super().start(scenario, profile)
+
+
+def test_a_worker_that_dies_once_is_replaced_and_the_report_is_the_serial_one(tmp_path, monkeypatch):
+    monkeypatch.setenv("KCC_TEST_DIE_ONCE", str(tmp_path / "died"))
+    (tmp_path / "died").touch()  # the serial run must not die: it runs in this process
+    serial = Run(DyingAdapter(), shrink=False).run(families=("fit",))
+    (tmp_path / "died").unlink()
+    parallel = Run(DyingAdapter(), shrink=False, jobs=2).run(families=("fit",))
+    assert (tmp_path / "died").exists() and parallel.worker_restarts == 1
+    assert not parallel.errors and parallel.scenarios_run == serial.scenarios_run
+    report = without_timings(build_report(parallel, {}, []))
+    assert report.pop("worker_restarts") == 1
+    expected = without_timings(build_report(serial, {}, []))
+    assert expected.pop("worker_restarts") == 0 and report == expected
+
+
+def test_a_worker_that_always_dies_ends_in_adapter_errors_after_two_restarts(monkeypatch):
+    monkeypatch.delenv("KCC_TEST_DIE_ONCE", raising=False)
+    run = Run(DyingAdapter(), shrink=False, jobs=2).run(families=("fit",), with_sequences=False)
+    assert run.worker_restarts == 2
+    assert run.errors and all("the worker process gave no result" in e.traceback for e in run.errors)
+    assert run.scenarios_run > 0  # what finished before the third death is recorded
 
 
 def test_failures_are_still_shrunk_with_workers():
