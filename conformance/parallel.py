@@ -130,8 +130,8 @@ class WorkerPool:
     def may_run_again(self, future: Future) -> bool:
         """Whether the task of `future`, which a dying worker took down, can run again on live workers.
 
-        When a worker dies (a crash in the implementation, which Keras 3.4 and 3.5 on jax did about once in
-        thirty runs) every task not yet finished fails with BrokenProcessPool. The first such failure replaces
+        When a worker dies (a crash in the implementation: Keras 3.4.1 and 3.5.0 on jax each did so once in the
+        matrix rebuilds of December 2026) every task not yet finished fails with BrokenProcessPool. The first such failure replaces
         the pool with new workers, at most `MAX_RESTARTS` times a run; after that the tasks stay failed and
         become adapter errors. Returns False for a task that did not fail that way.
         """
