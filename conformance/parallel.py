@@ -131,9 +131,9 @@ class WorkerPool:
         """Whether the task of `future`, which a dying worker took down, can run again on live workers.
 
         When a worker dies (a crash in the implementation: Keras 3.4.1 and 3.5.0 on jax each did so once in the
-        matrix rebuilds of December 2026) every task not yet finished fails with BrokenProcessPool. The first such failure replaces
-        the pool with new workers, at most `MAX_RESTARTS` times a run; after that the tasks stay failed and
-        become adapter errors. Returns False for a task that did not fail that way.
+        matrix rebuilds of December 2026) every task not yet finished fails with BrokenProcessPool. The first
+        such failure replaces the pool with new workers, at most `MAX_RESTARTS` times a run; after that the tasks
+        stay failed and become adapter errors. Returns False for a task that did not fail that way.
         """
         if not isinstance(future.exception(), BrokenProcessPool):
             return False
