@@ -488,10 +488,10 @@ class Session:
 
     # Whether evaluate() and predict() take callbacks (False: Keras 2.2 and older, where only fit() does).
     eval_callbacks = True
-    # This process's reference models (`reference_model`), one per implementation, session kind and setup.
-    _references: dict[tuple, Any] = {}
     # Whether class_weight still applies when sample_weight is given (False: Keras 2.2 and older ignore it).
     class_weight_with_sample_weight = True
+    # This process's reference models (`reference_model`), one per implementation, session kind and setup.
+    _references: dict[tuple, Any] = {}
 
     def __init__(self, keras: ModuleType, scenario: Scenario):
         self.keras, self.scenario = keras, scenario
