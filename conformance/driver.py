@@ -524,12 +524,11 @@ class Session:
     def reference_model(self) -> Any:
         """A second model of this session's setup, with its initial weights, that only ever runs test_on_batch.
 
-        The batch values' reference: with learning rate 0 the session's model keeps those weights, but a call may
-        leave the model itself unreadable. On Keras 3.6.0 (jax), after fit(n=1, batch_size=1) stopped from
-        on_epoch_begin, the weights read back differently from run to run (a bias of 2.2e23 once in 8 runs in one
-        process; not reproduced with plain Keras and no recorders, 12 runs), so the reference must not come from
-        the model the call used. One reference model per setup is kept for the process; it gets the session's
-        weights each time (copies: jax may keep the very array it was given).
+        The batch values' reference: with learning rate 0 the session's model keeps those weights, but what a call
+        leaves in its model is the implementation's business (a callback may set weights, evaluate() resets the
+        metrics, a callback that raised can leave a jax model without values), so the reference must not come
+        from the model the call used. One reference model per setup is kept for the process; it gets the
+        session's weights each time (copies: jax may keep the very array it was given, without copying it).
         """
         key = (type(self).__name__, id(self.keras), getattr(self, "profile", None), setup_key(self.scenario))
         model = Session._references.get(key)

@@ -4,6 +4,9 @@ On jax, XLA compiles every train/test/predict step anew for each model and batch
 The adapter turns on jax's persistent compilation cache (a documented jax feature: the same program, compiled
 once, loaded from disk after) in one directory per run, shared with the run's worker processes (`-j`) through
 `KCC_JAX_COMPILATION_CACHE`; set that variable to a directory to keep the cache between runs, or to `off`.
+Not on jax 0.4.24 to 0.5.x (`jax_cache_is_safe`): there a step loaded from the cache writes the state Keras
+donates to it into numpy memory that `set_weights` was given and that jax then lets go of, so the weights become
+whatever is written there next (`tests/conformance/jax_cache_donation.py`; Keras 3.4.1 to 3.8.0 run on such jax).
 
 It also asks XLA for its fastest compiles (`--xla_backend_optimization_level=0` in `XLA_FLAGS`, unless `XLA_FLAGS`
 already sets that level): the suite's models are a few small Dense layers, so machine-code optimization costs far
@@ -43,21 +46,42 @@ COMPILED = frozenset({"train_function", "test_function", "predict_function"})
 _SIMPLE = (bool, int, float, str, type(None))
 
 
+# jax releases whose persistent cache was seen corrupting Keras's weights: 0.4.31 and 0.4.38 (5 of 6 fits with
+# tests/conformance/jax_cache_donation.py); 0.4.23, 0.6.0, 0.7.2 and 0.10.2 were seen keeping them (0 of 6).
+# The releases between the last good and the first bad one, and between the last bad and the next good one, were
+# not tried, so they count as unsafe.
+JAX_CACHE_UNSAFE = ((0, 4, 24), (0, 6, 0))  # [first, end)
+
+
+def jax_cache_is_safe(version: str) -> bool:
+    """Whether jax `version`'s persistent compilation cache keeps Keras's weights (see `JAX_CACHE_UNSAFE`)."""
+    release = tuple(int(part) for part in version.split(".")[:3] if part.isdigit())
+    first, end = JAX_CACHE_UNSAFE
+    return not first <= release < end
+
+
 def use_jax_compilation_cache() -> str | None:
     """Turn on jax's persistent compilation cache for this process; returns its directory (`None`: off).
 
     Without `KCC_JAX_COMPILATION_CACHE` the directory is a new temporary one, removed when this process exits,
-    and the variable is set so that the worker processes it starts use the same directory.
+    and the variable is set so that the worker processes it starts use the same directory. Off on the jax
+    releases whose cache corrupts weights (`jax_cache_is_safe`), with a warning if the variable asked for it.
     """
     path = os.environ.get(JAX_CACHE_ENV, "")
     if path == "off":
+        return None
+    import jax
+
+    if not jax_cache_is_safe(jax.__version__):
+        if path:
+            print(f"warning: {JAX_CACHE_ENV}={path} is not used: jax {jax.__version__}'s persistent compilation "
+                  "cache corrupts the weights Keras donates to its steps (see conformance/adapters/"
+                  "keras3_adapter.py)", file=sys.stderr)
         return None
     if not path:
         path = tempfile.mkdtemp(prefix="kcc-jax-cache-")
         os.environ[JAX_CACHE_ENV] = path
         atexit.register(shutil.rmtree, path, True)
-    import jax
-
     jax.config.update("jax_compilation_cache_dir", path)
     jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)  # the suite's steps compile in < 1 s
     return path

@@ -1,7 +1,7 @@
 """The batch values' reference (learning rate 0): test_on_batch per batch, on a model that only ever runs that.
 
-It must not depend on the state the call left the session's model in (on Keras 3.6.0 with jax, weights read back
-differently after a stopped fit), nor on metrics that test_on_batch does not reset (Keras 3.0-3.14 on jax do not).
+It must not depend on the state the call left the session's model in (weights a callback set, metrics an
+evaluate() reset), nor on metrics that test_on_batch does not reset (Keras 3.0-3.14 on jax do not).
 """
 
 import numpy as np
@@ -42,8 +42,7 @@ def test_the_reference_is_each_batch_own_value():
 def test_the_reference_ignores_what_the_call_left_in_the_model(monkeypatch):
     clean = Session(refimpl, SCENARIO).call(CALL).batch_values
     session = Session(refimpl, SCENARIO)
-    # A call that leaves the weights and metrics of its model wrong afterwards (what Keras 3.5-3.8 on jax do
-    # after a stopped fit): the reference must stay the same.
+    # A call that leaves the weights of its model changed afterwards: the reference must stay the same.
     original = session.invoke
 
     def invoke_then_spoil(method, callbacks, kwargs):
