@@ -92,8 +92,20 @@ class Recipe:
 LATER_FIELDS = {"base": "", "runner": "harness", "expectations": "", "fallback_profile": "",
                 "extras": ("numpy", "theano"), "environ": ()}
 THEANO_39 = ("theano==1.0.5", "numpy<1.22", "scipy<1.8", "six", "pyyaml", "h5py")
+# The versions that wrote the stored reports (hypothesis decides the suite's draws; numpy is part of each report).
+CONSTRAINTS = Path(__file__).resolve().parents[1] / "matrix" / "constraints.txt"
+
+
+def pinned(package: str) -> str:
+    """`package==version` as conformance/matrix/constraints.txt pins it."""
+    for line in CONSTRAINTS.read_text(encoding="utf-8").splitlines():
+        if line.split("==")[0].strip() == package:
+            return line.strip()
+    raise KeyError(f"{package} is not pinned in {CONSTRAINTS}")
+
+
 # What the suite itself needs inside an environment where it runs in-process (the project is on PYTHONPATH).
-SUITE = ("hypothesis>=6.100", "h5py")
+SUITE = (pinned("hypothesis"), "h5py")
 # Keras 3's own dependencies (the union over 3.0-3.15: dm-tree until 3.3, optree after), installed in the base
 # because each release goes in with --no-deps.
 KERAS3_DEPS = ("absl-py", "rich", "namex", "dm-tree", "optree", "packaging")
@@ -110,10 +122,11 @@ BASES: dict[str, Recipe] = {r.name: r for r in (
               note="jax of Keras 3.0's time (December 2023); jaxlib 0.4.23 is built against numpy 1.x, and scipy "
                    "1.13 removed what jax 0.4.23 imports"),
     _jax_base("0.4.31", "numpy<2.1", note="jax of Keras 3.4-3.5's time (July 2024)"),
-    _jax_base("0.4.38", note="jax of Keras 3.6-3.8's time (December 2024)"),
-    _jax_base("0.6.0", note="jax of Keras 3.9-3.10's time (April 2025)"),
-    _jax_base("0.7.2", note="jax of Keras 3.11-3.12's time (September 2025)"),
-    _jax_base("0.10.2", note="today's jax, as the CI's live Keras 3.15.1"),
+    # jax 0.4.38 and later accept today's numpy: pinned, so that a rebuild gets the numpy of the stored reports
+    _jax_base("0.4.38", pinned("numpy"), note="jax of Keras 3.6-3.8's time (December 2024)"),
+    _jax_base("0.6.0", pinned("numpy"), note="jax of Keras 3.9-3.10's time (April 2025)"),
+    _jax_base("0.7.2", pinned("numpy"), note="jax of Keras 3.11-3.12's time (September 2025)"),
+    _jax_base("0.10.2", pinned("numpy"), note="today's jax, as the CI's live Keras 3.15.1"),
     Recipe("theano-1.0.5", "3.9", (("wheel",), THEANO_39), module="theano", version="1.0.5", profile="",
            extras=("numpy", "scipy"),
            note="Theano 1.0.5 in pure-Python mode, shared by the Keras 1.0-2.3 releases installed on top of it"),
@@ -143,8 +156,10 @@ def _theano_overlay(version: str, *more: str, profile: str, note: str) -> Recipe
 
 
 def _tf_keras(version: str, tf: str) -> Recipe:
+    # TensorFlow 2.20 and later accept today's numpy (earlier ones bound it to a release series that is closed)
+    numpy = (pinned("numpy"),) if tuple(int(p) for p in tf.split(".")[:2]) >= (2, 20) else ()
     return Recipe(f"tf_keras-{version}", "3.11", (("wheel",), (f"tensorflow=={tf}", f"tf-keras=={version}",
-                                                               *SUITE)),
+                                                               *numpy, *SUITE)),
                   module="tf_keras", version=version, profile="tf-keras", fallback_profile="keras2",
                   runner="tf_keras", expectations="tf_keras", extras=("numpy", "tensorflow"),
                   environ=(("TF_CPP_MIN_LOG_LEVEL", "2"), ("CUDA_VISIBLE_DEVICES", "")),

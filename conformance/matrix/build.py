@@ -327,6 +327,10 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"DIFFERENT {d}")
             print(f"--check: {len(names)} stored report(s) compared, "
                   + (f"{len(diffs)} difference(s)" if diffs else "all identical"))
+            if any(": versions: " in d for d in diffs):
+                print("--check: some runs used other versions than those that wrote the stored reports; "
+                      "conformance/matrix/constraints.txt pins them (pip install -c conformance/matrix/"
+                      "constraints.txt ...)")
             unchecked = [f"{r.row.id} / {r.profile}" for r in results if r.state != "ran"]
             if unchecked:
                 print(f"--check: not compared (not rebuilt here): {', '.join(unchecked)}")

@@ -106,6 +106,14 @@ def test_build_then_check_reproduces_the_stored_report_and_names_a_planted_diffe
     changed = _matrix("build", "--rows-file", str(rows), "--reports", str(reports), "--check")
     assert changed.returncode == 1
     assert f"DIFFERENT refimpl / keras0: clause {victim}: outcome \"xfail\" -> \"pass\"" in changed.stdout
+    assert "constraints.txt" not in changed.stdout
+
+    # a report written with another hypothesis: the check says which file pins the versions that wrote them
+    stored["versions"]["hypothesis"] = "6.100.0"
+    stored_path.write_text(mx.dumps(stored))
+    changed = _matrix("build", "--rows-file", str(rows), "--reports", str(reports), "--check")
+    assert changed.returncode == 1 and '"hypothesis": "6.100.0"' in changed.stdout
+    assert "conformance/matrix/constraints.txt pins them" in changed.stdout
 
 
 def test_rows_that_cannot_run_here_are_reported_not_dropped(tmp_path):
