@@ -91,6 +91,19 @@ def _env(root: Path, devices: int) -> dict[str, str]:
     return env
 
 
+def _tf_env(work: Path) -> dict[str, str]:
+    """A tf-keras process's environment: no inherited TF_CONFIG, quiet, CPU only, and temporary files in `work`.
+
+    TensorFlow's autograph writes a temporary file for each function it converts and removes them at exit, which a
+    killed process never reaches: in `work/tmp` they go when the run's directory goes.
+    """
+    tmp = work / "tmp"
+    tmp.mkdir(parents=True, exist_ok=True)
+    env = {k: v for k, v in os.environ.items() if k != "TF_CONFIG"}
+    env.update(PYTHONPATH=str(ROOT), TF_CPP_MIN_LOG_LEVEL="2", CUDA_VISIBLE_DEVICES="", TMPDIR=str(tmp))
+    return env
+
+
 def measure(python: str, workdir: str | Path, timeout: float = DEFAULT_TIMEOUT) -> dict:
     """Run the single-device reference, 4-device data parallel and 2 processes x 2 devices (once with the same
     seed, once with a different seed on each process); return the traces.
@@ -172,9 +185,7 @@ def measure_tf_keras(python: str, workdir: str | Path, timeout: float = DEFAULT_
     from conformance.distributed import probe
 
     work = Path(workdir)
-    work.mkdir(parents=True, exist_ok=True)
-    env = {k: v for k, v in os.environ.items() if k != "TF_CONFIG"}
-    env.update(PYTHONPATH=str(ROOT), TF_CPP_MIN_LOG_LEVEL="2", CUDA_VISIBLE_DEVICES="")
+    env = _tf_env(work)
     base = [python, "-m", "conformance.distributed.tf_probe"]
     jobs = [Job(mode, base + ["--mode", mode, "--out", str(work / mode)], env, work / f"{mode}.log")
             for mode in ("single", "mirrored2")]

@@ -23,7 +23,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from conformance.distributed.harness import ROOT, Job, MeasurementError, _env, _kill_group, free_port
+from conformance.distributed.harness import ROOT, Job, MeasurementError, _env, _kill_group, _tf_env, free_port
 
 MODULE = "conformance.distributed.kill_probe"
 KILL_EPOCH = 1
@@ -88,8 +88,7 @@ def _tf_jobs(python: str, work: Path, phase: str, pause: dict[int, str] | None =
              double: bool = False) -> list[Job]:
     """2 MultiWorkerMirroredStrategy workers on 127.0.0.1 sharing one backup directory (`double` is unused)."""
     workers = [f"127.0.0.1:{free_port()}" for _ in range(2)]
-    env = {k: v for k, v in os.environ.items() if k != "TF_CONFIG"}
-    env.update(PYTHONPATH=str(ROOT), TF_CPP_MIN_LOG_LEVEL="2", CUDA_VISIBLE_DEVICES="")
+    env = _tf_env(work)
     jobs = []
     for i in range(2):
         argv = [python, "-m", TF_MODULE, "--out", str(work / f"{phase}{i}"), "--backup", str(work / "backup")]

@@ -90,8 +90,9 @@ def tf_kill(tmp_path_factory):
     python = os.environ.get("TF_KERAS_PYTHON")
     if os.environ.get("KCC_DISTRIBUTED") != "1" or not python:
         pytest.skip("set KCC_DISTRIBUTED=1 and TF_KERAS_PYTHON to run the kill trials")
-    MEASURED["tf_kill"] = kill_trials(python, tmp_path_factory.mktemp("tf_kill"), TF_TRIALS, kind="tf")
-    return MEASURED["tf_kill"]
+    work = tmp_path_factory.mktemp("tf_kill")
+    MEASURED["tf_kill"] = kill_trials(python, work, TF_TRIALS, kind="tf")
+    return {**MEASURED["tf_kill"], "workdir": work}
 
 
 def test_each_tf_worker_was_killed_inside_its_backup(tf_kill):
@@ -111,3 +112,10 @@ def test_tf_keras_resumes_after_a_kill(tf_kill):
     starts = [[tr["epochs_begun"][0] for tr in t["restart"]] for t in tf_kill["trials"]]
     assert starts == [[KILL_EPOCH] * 2, [KILL_EPOCH + 1] * 2], starts
     assert all(gone(p) for p in tf_kill["pids"])
+
+
+def test_killed_tf_workers_leave_their_temporary_files_in_the_run_directory(tf_kill):
+    # TensorFlow removes its autograph files at exit, which a SIGKILLed worker never reaches: they must be in the
+    # run's directory (removed with it), not in the system's temporary directory.
+    left = list(tf_kill["workdir"].rglob("__autograph_generated_file*"))
+    assert left and all("tmp" in p.relative_to(tf_kill["workdir"]).parts for p in left)
