@@ -47,6 +47,10 @@ class Profile:
         class_weight_with_sample_weight: ``class_weight`` and ``sample_weight`` given together multiply (tf-keras);
             when False, ``class_weight`` is ignored with a warning (Keras 2.2, 1.2 and 0.3, measured and in their
             ``standardize_weights``).
+        batch_size_from_steps: arrays given a step count (``steps_per_epoch``, ``validation_steps``, ``steps``) and
+            no batch size are cut into batches of ceil(samples / steps), so that every epoch covers them once
+            (tf-keras 2.21, measured: 100 samples, ``steps_per_epoch=3``: 34, 34, 32 in each epoch); when False
+            the batch size is 32 (Keras 3).
     """
 
     name: str
@@ -65,6 +69,7 @@ class Profile:
     checkpoint_says_finished: bool = True
     train_end_logs: bool = True
     class_weight_with_sample_weight: bool = True
+    batch_size_from_steps: bool = False
 
 
 # What Keras 0, 1, 2 and (for lr, CSVLogger and ModelCheckpoint) tf-keras share against Keras 3.
@@ -76,7 +81,7 @@ KERAS3 = Profile("keras3")
 # tf-keras 2.21, measured: Keras 3's logs (accuracy, running means, no batch/size, no BaseLogger) but lr in logs
 # and the older ModelCheckpoint and CSVLogger
 TF_KERAS = Profile("tf-keras", **{**_BEFORE_KERAS3, "batch_logs_size": False, "batch_values_running_mean": True,
-                                  "base_logger": False})
+                                  "base_logger": False}, batch_size_from_steps=True)
 # Keras 2.2.4 and 1.2.2, measured through the harness: on_train_end gets {}, mae is logged as mean_absolute_error
 KERAS2 = Profile("keras2", **_BEFORE_KERAS3, accuracy_key="acc", metric_function_names=True, eval_callbacks=False,
                  train_end_logs=False, class_weight_with_sample_weight=False)

@@ -176,11 +176,26 @@ def _fit_data(model, config: args.FitConfig):
         # Arrays: turn class weights into per-sample weights once, not per batch.
         source.sw = weigh_classes(source.y, source.sw, cw)
         cw = None
-    train_batches = EpochBatches(source, config.steps_per_epoch, class_weight=cw)
+    by_steps = False
+    if config.batch_size is None:
+        batched = _batched_by_steps(model, source, config.steps_per_epoch)
+        by_steps, source = batched is not source, batched
+        if config.validation_batch_size is None:
+            val_source = _batched_by_steps(model, val_source, config.validation_steps)
+    # Batches cut to cover the arrays in steps_per_epoch steps: every epoch is one whole pass (tf-keras)
+    train_batches = EpochBatches(source, config.steps_per_epoch, class_weight=cw, carry_over=not by_steps)
     val_batches = None
     if val_source is not None:
         val_batches = EpochBatches(val_source, config.validation_steps, carry_over=False)
     return source, train_batches, val_batches
+
+
+def _batched_by_steps(model, source, steps):
+    """``source`` cut into ceil(samples / steps) batches, for arrays given a step count and no batch size in a
+    profile that does so (tf-keras); else ``source`` itself."""
+    if not (steps and model._profile.batch_size_from_steps and isinstance(source, ArraySource)):
+        return source
+    return ArraySource(source.x, source.y, source.sw, math.ceil(source.n / steps), source.shuffle)
 
 
 def _split(source: ArraySource, validation_split: float, validation_batch_size):
@@ -317,6 +332,8 @@ def evaluate(model, x, y, batch_size, verbose, sample_weight, steps, callbacks, 
     if isinstance(source, ArraySource):
         model._check_input_width(source.x.shape[1:], "x")
         model._check_targets(source.y, "y")
+    if batch_size is None:
+        source = _batched_by_steps(model, source, steps)
     batches = EpochBatches(source, steps)
     cb_list = CallbackList(callbacks, add_progbar=verbose != 0, model=model, profile=model._profile,
                            verbose=verbose, epochs=1, steps=batches.steps_per_epoch)
@@ -339,6 +356,8 @@ def predict(model, x, batch_size, verbose, steps, callbacks):
     source = args.make_source(x, None, None, batch_size, False, "x", expect_targets=False, check_values=False)
     if isinstance(source, ArraySource):
         model._check_input_width(source.x.shape[1:], "x")
+    if batch_size is None:
+        source = _batched_by_steps(model, source, steps)
     batches = EpochBatches(source, steps)
     cb_list = CallbackList(callbacks, add_progbar=verbose != 0, model=model, profile=model._profile,
                            verbose=verbose, epochs=1, steps=batches.steps_per_epoch)
