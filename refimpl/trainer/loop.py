@@ -176,26 +176,23 @@ def _fit_data(model, config: args.FitConfig):
         # Arrays: turn class weights into per-sample weights once, not per batch.
         source.sw = weigh_classes(source.y, source.sw, cw)
         cw = None
-    by_steps = False
-    if config.batch_size is None:
-        batched = _batched_by_steps(model, source, config.steps_per_epoch)
-        by_steps, source = batched is not source, batched
-        if config.validation_batch_size is None:
-            val_source = _batched_by_steps(model, val_source, config.validation_steps)
+    batched = _batched_by_steps(model, source, config.batch_size, config.steps_per_epoch)
+    val_source = _batched_by_steps(model, val_source, config.validation_batch_size or config.batch_size,
+                                   config.validation_steps)
     # Batches cut to cover the arrays in steps_per_epoch steps: every epoch is one whole pass (tf-keras)
-    train_batches = EpochBatches(source, config.steps_per_epoch, class_weight=cw, carry_over=not by_steps)
+    train_batches = EpochBatches(batched, config.steps_per_epoch, class_weight=cw, carry_over=batched is source)
     val_batches = None
     if val_source is not None:
         val_batches = EpochBatches(val_source, config.validation_steps, carry_over=False)
-    return source, train_batches, val_batches
+    return batched, train_batches, val_batches
 
 
-def _batched_by_steps(model, source, steps):
-    """``source`` cut into ceil(samples / steps) batches, for arrays given a step count and no batch size in a
+def _batched_by_steps(model, source, batch_size, steps):
+    """``source`` cut into ceil(samples / steps) batches, for arrays given a step count and no ``batch_size`` in a
     profile that does so (tf-keras); else ``source`` itself."""
-    if not (steps and model._profile.batch_size_from_steps and isinstance(source, ArraySource)):
-        return source
-    return ArraySource(source.x, source.y, source.sw, math.ceil(source.n / steps), source.shuffle)
+    if batch_size is None and steps and model._profile.batch_size_from_steps and isinstance(source, ArraySource):
+        return ArraySource(source.x, source.y, source.sw, math.ceil(source.n / steps), source.shuffle)
+    return source
 
 
 def _split(source: ArraySource, validation_split: float, validation_batch_size):
@@ -332,9 +329,7 @@ def evaluate(model, x, y, batch_size, verbose, sample_weight, steps, callbacks, 
     if isinstance(source, ArraySource):
         model._check_input_width(source.x.shape[1:], "x")
         model._check_targets(source.y, "y")
-    if batch_size is None:
-        source = _batched_by_steps(model, source, steps)
-    batches = EpochBatches(source, steps)
+    batches = EpochBatches(_batched_by_steps(model, source, batch_size, steps), steps)
     cb_list = CallbackList(callbacks, add_progbar=verbose != 0, model=model, profile=model._profile,
                            verbose=verbose, epochs=1, steps=batches.steps_per_epoch)
     step = Step(model)
@@ -356,9 +351,7 @@ def predict(model, x, batch_size, verbose, steps, callbacks):
     source = args.make_source(x, None, None, batch_size, False, "x", expect_targets=False, check_values=False)
     if isinstance(source, ArraySource):
         model._check_input_width(source.x.shape[1:], "x")
-    if batch_size is None:
-        source = _batched_by_steps(model, source, steps)
-    batches = EpochBatches(source, steps)
+    batches = EpochBatches(_batched_by_steps(model, source, batch_size, steps), steps)
     cb_list = CallbackList(callbacks, add_progbar=verbose != 0, model=model, profile=model._profile,
                            verbose=verbose, epochs=1, steps=batches.steps_per_epoch)
     layers = model._compute_layers()
